@@ -1,0 +1,123 @@
+# vigil - eBPF runtime security agent.
+#
+#   make            build build/vigil
+#   make run        install deps, build, start `vigil run` (root)
+#   make test       install deps, build, run every test (unit, sanitizers, root integration)
+#   make fuzz       build the libFuzzer targets (clang)
+#   make bench      run the benchmarks (root; see bench/README.md)
+
+.DELETE_ON_ERROR:
+.SUFFIXES:
+
+VERSION    := $(shell git describe --always --dirty 2>/dev/null || echo 0.1.0)
+BUILD      := build
+CC         ?= cc
+CLANG      ?= clang
+BPFTOOL    ?= bpftool
+ARCH       := $(shell uname -m | sed 's/x86_64/x86/; s/aarch64/arm64/')
+VMLINUX_BTF ?= /sys/kernel/btf/vmlinux
+
+CFLAGS_COMMON := -g -O2 -std=gnu11 -Wall -Wextra -Werror -Wformat=2 -Wshadow \
+	-Wno-unused-parameter -D_GNU_SOURCE -Iinclude -Isrc -I$(BUILD) \
+	-DVIGIL_VERSION='"$(VERSION)"'
+CFLAGS     ?=
+CFLAGS     += $(CFLAGS_COMMON)
+LDLIBS     := -lbpf -lelf -lz -lcrypto -lyaml
+BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Werror \
+	-I$(BUILD) -Ibpf -Iinclude
+
+BPF_SRCS   := $(sort $(wildcard bpf/*/*.bpf.c))
+BPF_OBJS   := $(patsubst bpf/%.bpf.c,$(BUILD)/bpf/%.bpf.o,$(BPF_SRCS))
+BPF_HDRS   := $(wildcard bpf/*.h bpf/lib/*.h include/vigil/*.h)
+SKEL       := $(BUILD)/vigil.skel.h
+
+SRCS       := $(sort $(wildcard src/*.c))
+OBJS       := $(patsubst src/%.c,$(BUILD)/obj/%.o,$(SRCS))
+LIB_OBJS   := $(filter-out $(BUILD)/obj/main.o,$(OBJS))
+HDRS       := $(wildcard src/*.h include/vigil/*.h)
+
+UNIT_SRCS  := $(sort $(wildcard tests/unit/test_*.c))
+UNIT_BINS  := $(patsubst tests/unit/%.c,$(BUILD)/tests/unit/%,$(UNIT_SRCS))
+ASAN_BINS  := $(patsubst tests/unit/%.c,$(BUILD)/asan/tests/%,$(UNIT_SRCS))
+ASAN_OBJS  := $(patsubst src/%.c,$(BUILD)/asan/obj/%.o,$(filter-out src/main.c,$(SRCS)))
+ASAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+BPFT_SRCS  := $(sort $(wildcard tests/bpf/test_*.c))
+BPFT_BINS  := $(patsubst tests/bpf/%.c,$(BUILD)/tests/bpf/%,$(BPFT_SRCS))
+FUZZ_SRCS  := $(sort $(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_BINS  := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRCS))
+
+.PHONY: all deps run test unit asan integration fuzz bench clean
+all: $(BUILD)/vigil
+
+deps:
+	@./scripts/install-deps
+
+# --- kernel side ------------------------------------------------------------
+# vmlinux.h is generated from the running kernel's BTF (see docs/building.md);
+# CO-RE relocations make the resulting object portable to other kernels.
+$(BUILD)/vmlinux.h: | $(BUILD)
+	$(BPFTOOL) btf dump file $(VMLINUX_BTF) format c > $@
+
+$(BUILD)/bpf/%.bpf.o: bpf/%.bpf.c $(BPF_HDRS) $(BUILD)/vmlinux.h
+	@mkdir -p $(@D)
+	$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+# Link every program into one object, then generate its skeleton.
+$(BUILD)/vigil.bpf.o: $(BPF_OBJS)
+	$(BPFTOOL) gen object $@ $^
+
+$(SKEL): $(BUILD)/vigil.bpf.o
+	$(BPFTOOL) gen skeleton $< name vigil_bpf > $@
+
+# --- user space -------------------------------------------------------------
+$(BUILD)/obj/%.o: src/%.c $(HDRS) $(SKEL)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -c $< -o $@
+
+$(BUILD)/vigil: $(OBJS)
+	$(CC) $(CFLAGS) $^ -o $@ $(LDLIBS)
+
+$(BUILD):
+	@mkdir -p $@
+
+# --- tests ------------------------------------------------------------------
+$(BUILD)/tests/unit/%: tests/unit/%.c $(LIB_OBJS) $(HDRS)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $< $(LIB_OBJS) -o $@ -lcmocka $(LDLIBS)
+
+$(BUILD)/asan/obj/%.o: src/%.c $(HDRS) $(SKEL)
+	@mkdir -p $(@D)
+	$(CLANG) $(CFLAGS) $(ASAN_FLAGS) -c $< -o $@
+
+$(BUILD)/asan/tests/%: tests/unit/%.c $(ASAN_OBJS) $(HDRS)
+	@mkdir -p $(@D)
+	$(CLANG) $(CFLAGS) $(ASAN_FLAGS) $< $(ASAN_OBJS) -o $@ -lcmocka $(LDLIBS)
+
+$(BUILD)/tests/bpf/%: tests/bpf/%.c tests/bpf/harness.h $(LIB_OBJS) $(HDRS)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -Itests/bpf $< $(LIB_OBJS) -o $@ $(LDLIBS)
+
+$(BUILD)/fuzz/%: tests/fuzz/%.c $(SRCS) $(HDRS) $(SKEL)
+	@mkdir -p $(@D)
+	$(CLANG) $(CFLAGS_COMMON) -fsanitize=fuzzer,address,undefined $< \
+		$(filter-out src/main.c,$(SRCS)) -o $@ $(LDLIBS)
+
+unit: $(UNIT_BINS)
+asan: $(ASAN_BINS)
+integration: $(BUILD)/vigil $(BPFT_BINS)
+fuzz: $(FUZZ_BINS)
+
+run: deps
+	@$(MAKE) --no-print-directory all
+	./$(BUILD)/vigil run
+
+test: deps
+	@$(MAKE) --no-print-directory all unit asan integration fuzz
+	@./tests/run-all $(BUILD)
+
+bench: deps
+	@$(MAKE) --no-print-directory all
+	./bench/run-all.sh
+
+clean:
+	rm -rf $(BUILD)

@@ -1,0 +1,154 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
+#include <errno.h>
+#include <fcntl.h>
+#include <fnmatch.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "cmd.h"
+#include "log.h"
+
+#define DEFAULT_WAKEUP_BYTES (256 * 1024)
+
+static volatile sig_atomic_t stop_requested;
+
+static void on_signal(int sig)
+{
+	stop_requested = 1;
+}
+
+int vg_cli_parse_u32(const char *s, uint32_t *out)
+{
+	char *end;
+	unsigned long v;
+
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (errno || end == s || *end || *s == '-' || v > UINT32_MAX)
+		return -EINVAL;
+	*out = (uint32_t)v;
+	return 0;
+}
+
+int vg_cli_usage_error(const char *usage, const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("vigil: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\n%s", usage);
+	return VG_EXIT_USAGE;
+}
+
+bool vg_cli_filter_match(const struct vg_cli_filter *f, const struct vg_event_view *ev)
+{
+	const struct vg_task_ctx *t = ev->proc.task;
+
+	if (!(f->kinds & VG_KIND_BIT(ev->hdr->type)))
+		return false;
+	if (f->pid && t->pid != f->pid)
+		return false;
+	if (f->comm && strncmp(t->comm, f->comm, sizeof(t->comm)))
+		return false;
+	if (f->exe_glob && fnmatch(f->exe_glob, ev->proc.exe, 0))
+		return false;
+	if (f->container && (!ev->proc.container ||
+			     strncmp(ev->proc.container->id, f->container, strlen(f->container))))
+		return false;
+	return true;
+}
+
+struct stream {
+	const struct vg_cli_opts *opts;
+	struct vg_output out;
+};
+
+static int stream_event(const struct vg_event_view *ev, void *ctx)
+{
+	struct stream *s = ctx;
+
+	if (!vg_cli_filter_match(&s->opts->filter, ev))
+		return 0;
+	return vg_output_event(&s->out, ev);
+}
+
+static void stream_stats(const struct vg_agent_stats *st, uint64_t real_ns, void *ctx)
+{
+	struct stream *s = ctx;
+
+	vg_output_stats(&s->out, st, real_ns);
+}
+
+static int stream_flush(void *ctx)
+{
+	struct stream *s = ctx;
+
+	return vg_output_flush(&s->out);
+}
+
+static int signal_ready(const char *path)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+
+	if (fd < 0)
+		return vg_error("cannot create ready file '%s': %s", path, strerror(errno)), -errno;
+	close(fd);
+	return 0;
+}
+
+int vg_cli_stream(const struct vg_cli_opts *o)
+{
+	struct sigaction sa = { .sa_handler = on_signal };
+	struct stream s = { .opts = o };
+	struct vg_agent agent;
+	struct vg_agent_opts ao = {
+		.sensor = {
+			.backend = o->backend,
+			.filter_pid = o->filter.pid,
+			.filter_comm = o->filter.comm,
+			.self_pid = (uint32_t)getpid(),
+			.wakeup_bytes = DEFAULT_WAKEUP_BYTES,
+		},
+		.stats_interval_s = o->stats_interval_s,
+		.on_event = stream_event,
+		.on_stats = stream_stats,
+		.on_batch = stream_flush,
+		.ctx = &s,
+	};
+	int err;
+
+	err = vg_output_open(&s.out, o->output_path, o->fmt);
+	if (err) {
+		vg_error("cannot open output '%s': %s", o->output_path, strerror(-err));
+		return VG_EXIT_FAIL;
+	}
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	err = vg_agent_start(&agent, &ao);
+	if (err) {
+		vg_output_close(&s.out);
+		return VG_EXIT_FAIL;
+	}
+	vg_info("ready: process sensor attached (%s backend)", vg_backend_name(agent.sensor.backend));
+	if (o->ready_file && signal_ready(o->ready_file)) {
+		err = -EIO;
+		goto cleanup;
+	}
+	err = vg_agent_run(&agent, &stop_requested);
+	if (err == -EPIPE)
+		err = 0;	/* the reader went away: a normal way to stop */
+	else if (err)
+		vg_error("event loop failed: %s", strerror(-err));
+cleanup:
+	vg_agent_stop(&agent);
+	vg_output_close(&s.out);
+	return err ? VG_EXIT_FAIL : VG_EXIT_OK;
+}

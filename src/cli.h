@@ -1,0 +1,53 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause */
+/*
+ * cli.h - what `vigil trace` and `vigil run` share: output options,
+ * filters, signal handling and the loop that prints events.
+ */
+#ifndef VIGIL_CLI_H
+#define VIGIL_CLI_H
+
+#include <signal.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "agent.h"
+#include "output.h"
+
+/* Which event kinds a command prints (1 << enum vg_event_type). */
+#define VG_KIND_BIT(t) (1u << (t))
+
+struct vg_cli_filter {
+	unsigned int kinds;		/* VG_KIND_BIT mask */
+	uint32_t pid;			/* 0: any (also applied in the kernel) */
+	const char *comm;		/* NULL: any (also applied in the kernel) */
+	const char *exe_glob;		/* NULL: any; fnmatch(3) on the exe path */
+	const char *container;		/* NULL: any; prefix of the container id */
+};
+
+struct vg_cli_opts {
+	struct vg_cli_filter filter;
+	enum vg_format fmt;
+	const char *output_path;	/* NULL: stdout */
+	enum vg_attach_backend backend;
+	unsigned int stats_interval_s;
+	const char *ready_file;		/* created once attached; NULL: none */
+};
+
+/* Does the event pass the user-space filters? */
+bool vg_cli_filter_match(const struct vg_cli_filter *f, const struct vg_event_view *ev);
+
+/* "auto" / "tp_btf" / "raw_tp"; -1 otherwise. */
+int vg_cli_parse_backend(const char *s, enum vg_attach_backend *b);
+
+/* Parse a pid / a positive integer option; -EINVAL on junk. */
+int vg_cli_parse_u32(const char *s, uint32_t *out);
+
+/* Start the agent, print events until SIGINT/SIGTERM, then final stats.
+ * Returns the exit status. */
+int vg_cli_stream(const struct vg_cli_opts *o);
+
+/* Print "usage" text for a command to stderr (bad usage) and return 2. */
+int vg_cli_usage_error(const char *usage, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+#endif /* VIGIL_CLI_H */

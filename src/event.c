@@ -1,0 +1,74 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
+#include <errno.h>
+#include <stddef.h>
+
+#include "event.h"
+
+struct event_type_info {
+	const char *kind;
+	uint16_t version;
+	uint32_t min_size;
+	uint32_t max_size;
+};
+
+static const struct event_type_info event_types[VG_EV_TYPE_MAX] = {
+	[VG_EV_EXEC] = { "exec", VG_EXEC_VERSION, VG_EXEC_FIXED_SIZE, sizeof(struct vg_exec) },
+	[VG_EV_FORK] = { "fork", VG_FORK_VERSION, sizeof(struct vg_fork), sizeof(struct vg_fork) },
+	[VG_EV_EXIT] = { "exit", VG_EXIT_VERSION, sizeof(struct vg_exit), sizeof(struct vg_exit) },
+};
+
+const char *vg_event_kind(uint16_t type)
+{
+	if (type >= VG_EV_TYPE_MAX)
+		return NULL;
+	return event_types[type].kind;
+}
+
+static int check_exec(const struct vg_exec *e, size_t size, const char **why)
+{
+	if (e->exe_len >= VG_EXE_LEN) {
+		*why = "exec: exe_len out of range";
+		return -EINVAL;
+	}
+	if (e->cgroup_len >= VG_CGROUP_LEN) {
+		*why = "exec: cgroup_len out of range";
+		return -EINVAL;
+	}
+	if (e->args_len > VG_ARGS_LEN || VG_EXEC_FIXED_SIZE + e->args_len != size) {
+		*why = "exec: args_len does not match the record size";
+		return -EINVAL;
+	}
+	return 0;
+}
+
+int vg_event_check(const void *rec, size_t size, const char **why)
+{
+	const struct vg_event_hdr *hdr = rec;
+	const struct event_type_info *info;
+
+	*why = NULL;
+	if (size < sizeof(*hdr)) {
+		*why = "record shorter than the event header";
+		return -EINVAL;
+	}
+	if (hdr->type == 0 || hdr->type >= VG_EV_TYPE_MAX || !event_types[hdr->type].kind) {
+		*why = "unknown event type";
+		return -EPROTO;
+	}
+	info = &event_types[hdr->type];
+	if (hdr->version != info->version) {
+		*why = "unsupported event version";
+		return -EPROTO;
+	}
+	if (hdr->size != size) {
+		*why = "header size does not match the record size";
+		return -EINVAL;
+	}
+	if (size < info->min_size || size > info->max_size) {
+		*why = "record size out of range for its type";
+		return -EINVAL;
+	}
+	if (hdr->type == VG_EV_EXEC)
+		return check_exec(rec, size, why);
+	return 0;
+}

@@ -1,0 +1,51 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause */
+/*
+ * event.h - ring-buffer records as user space sees them: validated, then
+ * joined with what user space knows (process table, cgroup paths,
+ * container ids) into a struct vg_event_view that output and tests consume.
+ */
+#ifndef VIGIL_SRC_EVENT_H
+#define VIGIL_SRC_EVENT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "vigil/event.h"
+#include "container.h"
+
+/*
+ * Check a record of `size` bytes before anything reads it: known type,
+ * supported version, hdr.size == size, size within the type's bounds, and
+ * internal lengths within the record.  Returns 0 or -EINVAL / -EPROTO
+ * (unknown type or version), with a reason in *why.
+ */
+int vg_event_check(const void *rec, size_t size, const char **why);
+
+/* "exec", "fork", "exit"; NULL for an unknown type. */
+const char *vg_event_kind(uint16_t type);
+
+/* Everything known about the process an event is about. */
+struct vg_proc_view {
+	const struct vg_task_ctx *task;
+	const char *exe;		/* "" if unknown */
+	const char *args;		/* NUL-separated block; NULL if unknown */
+	size_t args_len;
+	bool args_truncated;
+	const char *cgroup;		/* cgroup v2 path, "" if unknown */
+	const struct vg_container *container;	/* NULL: not in a container */
+	const char *parent_exe;		/* "" if unknown */
+};
+
+struct vg_event_view {
+	const struct vg_event_hdr *hdr;
+	uint64_t time_ns;		/* realtime, ns since the epoch */
+	struct vg_proc_view proc;
+	union {
+		const struct vg_exec *exec;
+		const struct vg_fork *fork;
+		const struct vg_exit *exit;
+	};
+};
+
+#endif /* VIGIL_SRC_EVENT_H */

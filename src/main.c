@@ -1,0 +1,50 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
+/*
+ * vigil - eBPF runtime security, observability and self-healing agent.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "cmd.h"
+#include "log.h"
+
+static const char main_usage[] =
+	"usage: vigil <command> [options]\n"
+	"\n"
+	"commands:\n"
+	"  probe        test which kernel mechanisms work here and which vigil will use\n"
+	"  trace exec   print process executions live (like execsnoop, with context)\n"
+	"  run          run the agent with every sensor (default configuration built in)\n"
+	"  version      print the version\n"
+	"\n"
+	"`vigil <command> --help` describes each command.\n";
+
+static const struct {
+	const char *name;
+	int (*fn)(int argc, char **argv);
+} commands[] = {
+	{ "probe", cmd_probe },
+	{ "trace", cmd_trace },
+	{ "run", cmd_run },
+	{ "version", cmd_version },
+};
+
+int main(int argc, char **argv)
+{
+	vg_log_hook_libbpf();
+	if (argc < 2) {
+		fputs(main_usage, stderr);
+		return VG_EXIT_USAGE;
+	}
+	if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help") || !strcmp(argv[1], "help")) {
+		fputs(main_usage, stdout);
+		return VG_EXIT_OK;
+	}
+	if (!strcmp(argv[1], "--version"))
+		return cmd_version(1, argv + 1);
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		if (!strcmp(argv[1], commands[i].name))
+			return commands[i].fn(argc - 1, argv + 1);
+	fprintf(stderr, "vigil: unknown command '%s'\n%s", argv[1], main_usage);
+	return VG_EXIT_USAGE;
+}

@@ -1,0 +1,405 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "argv.h"
+#include "clock.h"
+#include "json.h"
+#include "output.h"
+#include "sensor.h"
+
+#define OUTPUT_BUFSIZE (256 * 1024)
+
+int vg_format_parse(const char *s, enum vg_format *fmt)
+{
+	if (!strcmp(s, "json"))
+		*fmt = VG_FMT_JSON;
+	else if (!strcmp(s, "text"))
+		*fmt = VG_FMT_TEXT;
+	else
+		return -EINVAL;
+	return 0;
+}
+
+static const char *signal_name(unsigned int sig)
+{
+	const char *abbrev = sig < 65 ? sigabbrev_np((int)sig) : NULL;
+	static char name[16];
+
+	if (!abbrev)
+		return NULL;
+	snprintf(name, sizeof(name), "SIG%s", abbrev);
+	return name;
+}
+
+/* ---- JSON ------------------------------------------------------------ */
+
+static void json_key(struct vg_buf *b, const char *key)
+{
+	if (b->len && b->data[b->len - 1] != '{' && b->data[b->len - 1] != '[')
+		vg_buf_addc(b, ',');
+	vg_buf_addf(b, "\"%s\":", key);
+}
+
+static void json_u64(struct vg_buf *b, const char *key, uint64_t v)
+{
+	json_key(b, key);
+	vg_buf_addf(b, "%" PRIu64, v);
+}
+
+static void json_bool(struct vg_buf *b, const char *key, bool v)
+{
+	json_key(b, key);
+	vg_buf_adds(b, v ? "true" : "false");
+}
+
+/* A string field; an empty or NULL value is written as null (unknown). */
+static void json_str_or_null(struct vg_buf *b, const char *key, const char *s)
+{
+	json_key(b, key);
+	vg_json_cstr(b, s && *s ? s : NULL);
+}
+
+static void json_args(struct vg_buf *b, const struct vg_proc_view *p)
+{
+	struct vg_str args[VG_ARGS_MAX];
+	bool cut = false;
+	size_t n;
+
+	json_key(b, "args");
+	if (!p->args) {
+		vg_buf_adds(b, "null");
+		return;
+	}
+	n = vg_argv_split(p->args, p->args_len, args, VG_ARGS_MAX, &cut);
+	vg_buf_addc(b, '[');
+	for (size_t i = 0; i < n; i++) {
+		if (i)
+			vg_buf_addc(b, ',');
+		vg_json_str(b, args[i].ptr, args[i].len);
+	}
+	vg_buf_addc(b, ']');
+	json_bool(b, "args_truncated", cut || p->args_truncated);
+}
+
+static void json_container(struct vg_buf *b, const struct vg_container *c)
+{
+	json_key(b, "container");
+	if (!c) {
+		vg_buf_adds(b, "null");
+		return;
+	}
+	vg_buf_addc(b, '{');
+	json_str_or_null(b, "id", c->id);
+	json_str_or_null(b, "runtime", vg_runtime_name(c->runtime));
+	json_str_or_null(b, "pod_uid", c->pod_uid);
+	vg_buf_addc(b, '}');
+}
+
+static void json_time(struct vg_buf *b, const char *key, uint64_t real_ns)
+{
+	char ts[VG_RFC3339_LEN];
+
+	vg_format_rfc3339(real_ns, ts);
+	json_key(b, key);
+	vg_buf_addf(b, "\"%s\"", ts);
+}
+
+static void json_process(struct vg_buf *b, const struct vg_event_view *ev)
+{
+	const struct vg_proc_view *p = &ev->proc;
+	const struct vg_task_ctx *t = p->task;
+
+	json_key(b, "process");
+	vg_buf_addc(b, '{');
+	json_u64(b, "pid", t->pid);
+	json_u64(b, "tid", t->tid);
+	json_u64(b, "ppid", t->ppid);
+	json_u64(b, "uid", t->uid);
+	json_u64(b, "gid", t->gid);
+	json_u64(b, "euid", t->euid);
+	json_u64(b, "egid", t->egid);
+	json_key(b, "loginuid");
+	if (t->loginuid == UINT32_MAX)
+		vg_buf_adds(b, "null");
+	else
+		vg_buf_addf(b, "%" PRIu32, t->loginuid);
+	json_key(b, "comm");
+	vg_json_str(b, t->comm, strnlen(t->comm, sizeof(t->comm)));
+	json_str_or_null(b, "exe", p->exe);
+	json_args(b, p);
+	json_str_or_null(b, "cgroup", p->cgroup);
+	json_u64(b, "cgroup_id", t->cgroup_id);
+	json_container(b, p->container);
+	json_key(b, "namespaces");
+	vg_buf_addf(b, "{\"pid\":%" PRIu32 ",\"mnt\":%" PRIu32 ",\"net\":%" PRIu32 "}",
+		    t->pid_ns, t->mnt_ns, t->net_ns);
+	json_time(b, "start_time", ev->time_ns - (ev->hdr->ts_ns - t->start_ns));
+	vg_buf_addc(b, '}');
+
+	json_key(b, "parent");
+	vg_buf_addc(b, '{');
+	json_u64(b, "pid", t->ppid);
+	json_str_or_null(b, "exe", p->parent_exe);
+	vg_buf_addc(b, '}');
+}
+
+static void json_detail(struct vg_buf *b, const struct vg_event_view *ev)
+{
+	switch (ev->hdr->type) {
+	case VG_EV_EXEC:
+		json_key(b, "exec");
+		vg_buf_addc(b, '{');
+		json_u64(b, "old_tid", ev->exec->old_tid);
+		json_u64(b, "args_size", ev->exec->args_total);
+		json_bool(b, "exe_truncated", ev->exec->flags & VG_EXEC_EXE_TRUNCATED);
+		json_bool(b, "cgroup_truncated", ev->exec->flags & VG_EXEC_CGROUP_TRUNCATED);
+		vg_buf_addc(b, '}');
+		break;
+	case VG_EV_FORK:
+		json_key(b, "fork");
+		vg_buf_addc(b, '{');
+		json_u64(b, "parent_pid", ev->fork->parent_pid);
+		json_u64(b, "parent_tid", ev->fork->parent_tid);
+		vg_buf_addc(b, '}');
+		break;
+	case VG_EV_EXIT:
+		json_key(b, "exit");
+		vg_buf_addc(b, '{');
+		json_key(b, "code");
+		if (ev->exit->signal)
+			vg_buf_adds(b, "null");
+		else
+			vg_buf_addf(b, "%d", ev->exit->exit_code);
+		json_key(b, "signal");
+		vg_json_cstr(b, ev->exit->signal ? signal_name(ev->exit->signal) : NULL);
+		json_u64(b, "signal_number", ev->exit->signal);
+		json_bool(b, "core_dumped", ev->exit->core_dumped);
+		json_u64(b, "lifetime_ns", ev->exit->lifetime_ns);
+		vg_buf_addc(b, '}');
+		break;
+	}
+}
+
+static void render_json(struct vg_buf *b, const struct vg_event_view *ev)
+{
+	vg_buf_addc(b, '{');
+	json_time(b, "time", ev->time_ns);
+	json_key(b, "kind");
+	vg_buf_addf(b, "\"%s\"", vg_event_kind(ev->hdr->type));
+	json_process(b, ev);
+	json_detail(b, ev);
+	vg_buf_adds(b, "}\n");
+}
+
+/* ---- text ------------------------------------------------------------ */
+
+/* Printable ASCII as is; anything else as \xNN; quoted if it has spaces. */
+static void text_str(struct vg_buf *b, const char *s, size_t len)
+{
+	bool quote = len == 0 || memchr(s, ' ', len) || memchr(s, '"', len);
+
+	if (quote)
+		vg_buf_addc(b, '"');
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if (c == '"' || c == '\\')
+			vg_buf_addf(b, "\\%c", c);
+		else if (c < 0x20 || c >= 0x7f)
+			vg_buf_addf(b, "\\x%02x", c);
+		else
+			vg_buf_addc(b, (char)c);
+	}
+	if (quote)
+		vg_buf_addc(b, '"');
+}
+
+static void text_cstr(struct vg_buf *b, const char *key, const char *s)
+{
+	vg_buf_addf(b, " %s=", key);
+	if (s && *s)
+		text_str(b, s, strlen(s));
+	else
+		vg_buf_addc(b, '-');
+}
+
+static void render_text(struct vg_buf *b, const struct vg_event_view *ev)
+{
+	const struct vg_proc_view *p = &ev->proc;
+	const struct vg_task_ctx *t = p->task;
+	char ts[VG_RFC3339_LEN];
+
+	vg_format_rfc3339(ev->time_ns, ts);
+	vg_buf_addf(b, "%s %-5s pid=%" PRIu32 " ppid=%" PRIu32 " uid=%" PRIu32 " comm=", ts,
+		    vg_event_kind(ev->hdr->type), t->pid, t->ppid, t->uid);
+	text_str(b, t->comm, strnlen(t->comm, sizeof(t->comm)));
+	text_cstr(b, "exe", p->exe);
+	switch (ev->hdr->type) {
+	case VG_EV_EXEC: {
+		struct vg_str args[VG_ARGS_MAX];
+		bool cut = false;
+		size_t n = vg_argv_split(p->args, p->args_len, args, VG_ARGS_MAX, &cut);
+
+		vg_buf_adds(b, " args=[");
+		for (size_t i = 0; i < n; i++) {
+			if (i)
+				vg_buf_addc(b, ' ');
+			text_str(b, args[i].ptr, args[i].len);
+		}
+		vg_buf_adds(b, cut || p->args_truncated ? " ...]" : "]");
+		break;
+	}
+	case VG_EV_FORK:
+		vg_buf_addf(b, " parent=%" PRIu32, ev->fork->parent_pid);
+		break;
+	case VG_EV_EXIT:
+		if (ev->exit->signal)
+			vg_buf_addf(b, " signal=%s%s", signal_name(ev->exit->signal) ?: "?",
+				    ev->exit->core_dumped ? " core" : "");
+		else
+			vg_buf_addf(b, " code=%d", ev->exit->exit_code);
+		vg_buf_addf(b, " lifetime=%.3fs", ev->exit->lifetime_ns / 1e9);
+		break;
+	}
+	text_cstr(b, "parent_exe", p->parent_exe);
+	text_cstr(b, "cgroup", p->cgroup);
+	text_cstr(b, "container", p->container ? p->container->id : NULL);
+	vg_buf_addc(b, '\n');
+}
+
+void vg_render_event(struct vg_buf *b, enum vg_format fmt, const struct vg_event_view *ev)
+{
+	if (fmt == VG_FMT_TEXT)
+		render_text(b, ev);
+	else
+		render_json(b, ev);
+}
+
+/* ---- stats ----------------------------------------------------------- */
+
+static void json_counts(struct vg_buf *b, const char *key, const uint64_t *v)
+{
+	json_key(b, key);
+	vg_buf_addc(b, '{');
+	for (int t = 1; t < VG_EV_TYPE_MAX; t++)
+		json_u64(b, vg_event_kind(t), v[t]);
+	vg_buf_addc(b, '}');
+}
+
+void vg_render_stats(struct vg_buf *b, enum vg_format fmt, const struct vg_agent_stats *st,
+		     uint64_t real_ns)
+{
+	char ts[VG_RFC3339_LEN];
+
+	if (fmt == VG_FMT_TEXT) {
+		vg_format_rfc3339(real_ns, ts);
+		vg_buf_addf(b, "%s stats lost=%" PRIu64, ts, vg_agent_stats_lost(st));
+		for (int r = 0; r < VG_LOSS_MAX; r++)
+			vg_buf_addf(b, " %s=%" PRIu64, vg_loss_reason_name(r), st->kernel.lost[r]);
+		vg_buf_addf(b, " decode=%" PRIu64, st->decode_errors);
+		for (int t = 1; t < VG_EV_TYPE_MAX; t++)
+			vg_buf_addf(b, " %s=%" PRIu64, vg_event_kind(t), st->received[t]);
+		vg_buf_addf(b, " procs=%zu evicted=%" PRIu64 "\n", st->procs.entries,
+			    st->procs.evicted);
+		return;
+	}
+	vg_buf_addc(b, '{');
+	json_time(b, "time", real_ns);
+	json_key(b, "kind");
+	vg_buf_adds(b, "\"stats\"");
+	json_key(b, "process");
+	vg_buf_addf(b, "{\"pid\":%d,\"ppid\":%d,\"uid\":%u,\"comm\":\"vigil\"", (int)getpid(),
+		    (int)getppid(), (unsigned)getuid());
+	vg_buf_adds(b, ",\"exe\":null,\"args\":null,\"cgroup\":null,\"container\":null}");
+	json_key(b, "stats");
+	vg_buf_addc(b, '{');
+	json_counts(b, "sent", st->kernel.sent);
+	json_counts(b, "received", st->received);
+	json_key(b, "lost");
+	vg_buf_addc(b, '{');
+	json_u64(b, "total", vg_agent_stats_lost(st));
+	for (int r = 0; r < VG_LOSS_MAX; r++)
+		json_u64(b, vg_loss_reason_name(r), st->kernel.lost[r]);
+	json_u64(b, "decode", st->decode_errors);
+	vg_buf_addc(b, '}');
+	json_key(b, "proctable");
+	vg_buf_addc(b, '{');
+	json_u64(b, "entries", st->procs.entries);
+	json_u64(b, "capacity", st->procs.capacity);
+	json_u64(b, "evicted", st->procs.evicted);
+	vg_buf_addc(b, '}');
+	vg_buf_adds(b, "}}\n");
+}
+
+/* ---- sink ------------------------------------------------------------ */
+
+int vg_output_open(struct vg_output *o, const char *path, enum vg_format fmt)
+{
+	int fd;
+
+	memset(o, 0, sizeof(*o));
+	o->fmt = fmt;
+	vg_buf_init(&o->buf);
+	if (!path || !strcmp(path, "-")) {
+		o->f = stdout;
+	} else {
+		fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0600);
+		if (fd < 0)
+			return -errno;
+		if (fchmod(fd, 0600) || !(o->f = fdopen(fd, "a"))) {
+			int err = -errno;
+
+			close(fd);
+			return err;
+		}
+		o->owned = true;
+	}
+	setvbuf(o->f, NULL, _IOFBF, OUTPUT_BUFSIZE);
+	return 0;
+}
+
+static int output_write(struct vg_output *o)
+{
+	if (o->buf.oom && !o->err)
+		o->err = -ENOMEM;
+	else if (fwrite(o->buf.data, 1, o->buf.len, o->f) != o->buf.len && !o->err)
+		o->err = -errno;
+	vg_buf_reset(&o->buf);
+	return o->err;
+}
+
+int vg_output_event(struct vg_output *o, const struct vg_event_view *ev)
+{
+	vg_render_event(&o->buf, o->fmt, ev);
+	return output_write(o);
+}
+
+int vg_output_stats(struct vg_output *o, const struct vg_agent_stats *st, uint64_t real_ns)
+{
+	vg_render_stats(&o->buf, o->fmt, st, real_ns);
+	output_write(o);
+	return vg_output_flush(o);
+}
+
+int vg_output_flush(struct vg_output *o)
+{
+	if (fflush(o->f) && !o->err)
+		o->err = -errno;
+	return o->err;
+}
+
+void vg_output_close(struct vg_output *o)
+{
+	if (o->f)
+		fflush(o->f);
+	if (o->owned && o->f)
+		fclose(o->f);
+	o->f = NULL;
+	vg_buf_release(&o->buf);
+}

@@ -1,0 +1,59 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause */
+/*
+ * sensor.h - load, configure and attach vigil's BPF programs.
+ *
+ * Lifecycle: vg_sensor_open() -> vg_sensor_load_attach() -> use the ring
+ * buffer fd / counters -> vg_sensor_destroy().
+ */
+#ifndef VIGIL_SENSOR_H
+#define VIGIL_SENSOR_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "vigil/event.h"
+
+enum vg_attach_backend {
+	VG_BACKEND_AUTO = 0,	/* tp_btf, falling back to raw_tp */
+	VG_BACKEND_TP_BTF,	/* BTF-typed raw tracepoints (v5.5+) */
+	VG_BACKEND_RAW_TP,	/* raw tracepoints (v4.17+) */
+};
+
+struct vg_sensor_opts {
+	enum vg_attach_backend backend;
+	uint32_t filter_pid;		/* 0: all */
+	const char *filter_comm;	/* NULL: all */
+	uint32_t self_pid;		/* never reported; 0: none */
+	uint64_t wakeup_bytes;		/* batch wakeups (see lib/emit.bpf.h); 0: every event */
+	uint32_t ringbuf_bytes;		/* power of two, >= 4096; 0: default 8 MiB */
+	const char *verifier_log_dir;	/* where a failed load's log goes; NULL: /var/log/vigil */
+};
+
+struct vg_counters {
+	uint64_t sent[VG_EV_TYPE_MAX];	/* per enum vg_event_type */
+	uint64_t lost[VG_LOSS_MAX];	/* per enum vg_loss_reason */
+};
+
+struct vigil_bpf;
+
+struct vg_sensor {
+	struct vigil_bpf *skel;
+	enum vg_attach_backend backend;	/* the one in use after load */
+};
+
+/*
+ * Check the prerequisites (root, kernel BTF), open, load and attach.
+ * On failure prints one line saying what and why (the verifier log, if any,
+ * is saved to a file that the line names) and returns -errno.
+ */
+int vg_sensor_start(struct vg_sensor *s, const struct vg_sensor_opts *opts);
+void vg_sensor_destroy(struct vg_sensor *s);
+
+int vg_sensor_ringbuf_fd(const struct vg_sensor *s);
+int vg_sensor_read_counters(const struct vg_sensor *s, struct vg_counters *c);
+
+const char *vg_backend_name(enum vg_attach_backend b);
+const char *vg_loss_reason_name(enum vg_loss_reason r);
+
+#endif /* VIGIL_SENSOR_H */
