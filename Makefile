@@ -93,7 +93,7 @@ $(BUILD)/asan/tests/%: tests/unit/%.c $(ASAN_OBJS) $(HDRS)
 	@mkdir -p $(@D)
 	$(CLANG) $(CFLAGS) $(ASAN_FLAGS) $< $(ASAN_OBJS) -o $@ -lcmocka $(LDLIBS)
 
-$(BUILD)/tests/bpf/%: tests/bpf/%.c tests/bpf/harness.h $(LIB_OBJS) $(HDRS)
+$(BUILD)/tests/bpf/%: tests/bpf/%.c $(wildcard tests/bpf/*.h) $(LIB_OBJS) $(HDRS)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -Itests/bpf $< $(LIB_OBJS) -o $@ $(LDLIBS)
 

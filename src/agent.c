@@ -152,6 +152,10 @@ int vg_agent_start(struct vg_agent *a, const struct vg_agent_opts *opts)
 		a->opts.flush_ms = DEFAULT_FLUSH_MS;
 	if (!a->opts.proctable_capacity)
 		a->opts.proctable_capacity = DEFAULT_PROCTABLE;
+	/* The fork path holds the parent's entry across an upsert: with one
+	 * slot the upsert would evict it. */
+	if (a->opts.proctable_capacity < 2)
+		a->opts.proctable_capacity = 2;
 	vg_clock_sync(&a->clock);
 
 	a->procs = vg_proctable_new(a->opts.proctable_capacity);

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
 #include "config.h"
 #include "log.h"
+#include "probe.h"
 
 #define DEFAULT_STATS_INTERVAL_S 60
 
@@ -32,5 +33,12 @@ void vg_config_print(FILE *f, const struct vg_cli_opts *o)
 
 void vg_config_log_backends(const struct vg_cli_opts *o)
 {
-	(void)o;
+	struct vg_probe p;
+
+	if (vg_probe_run(&p))
+		return;		/* not root: vg_sensor_start() says so */
+	for (int j = 0; j < VG_JOB_MAX; j++)
+		vg_info("backend for %s: %s", vg_job_name(j), vg_probe_backend(&p, j));
+	if (o->backend == VG_BACKEND_AUTO && !vg_probe_has(&p, VG_FEAT_TP_BTF))
+		vg_info("tp_btf unavailable: the process sensor will use raw_tp");
 }

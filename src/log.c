@@ -62,6 +62,7 @@ int vg_error(const char *fmt, ...)
 	return -1;
 }
 
+__attribute__((format(printf, 2, 0)))
 static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
 {
 	char line[1024];

@@ -46,6 +46,7 @@ const char *vg_backend_name(enum vg_attach_backend b)
 /* libbpf's messages during a load: kept to save the verifier log on failure. */
 static struct vg_buf load_log;
 
+__attribute__((format(printf, 2, 0)))
 static int capture_print(enum libbpf_print_level level, const char *fmt, va_list ap)
 {
 	char *text = NULL;

@@ -1,0 +1,151 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause */
+/*
+ * collect.h - run the real agent in a test and keep deep copies of the
+ * events it delivers, so tests can wait for and inspect them.
+ */
+#ifndef VIGIL_TEST_COLLECT_H
+#define VIGIL_TEST_COLLECT_H
+
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "agent.h"
+
+struct got_event {
+	void *rec;			/* copy of the ring-buffer record */
+	const struct vg_event_hdr *hdr;
+	uint64_t time_ns;
+	char *exe, *cgroup, *parent_exe;
+	char *args;
+	size_t args_len;
+	bool args_truncated;
+	bool in_container;
+	struct vg_container container;
+};
+
+struct collector {
+	struct vg_agent agent;
+	struct got_event *ev;
+	size_t n, cap;
+};
+
+static char *dup_or_null(const char *s)
+{
+	return s ? strdup(s) : NULL;
+}
+
+static int collect_event(const struct vg_event_view *v, void *ctx)
+{
+	struct collector *c = ctx;
+	struct got_event *g;
+
+	if (c->n == c->cap) {
+		size_t cap = c->cap ? c->cap * 2 : 256;
+		struct got_event *ev = realloc(c->ev, cap * sizeof(*ev));
+
+		if (!ev)
+			return -ENOMEM;
+		c->ev = ev;
+		c->cap = cap;
+	}
+	g = &c->ev[c->n++];
+	memset(g, 0, sizeof(*g));
+	g->rec = malloc(v->hdr->size);
+	if (!g->rec)
+		return -ENOMEM;
+	memcpy(g->rec, v->hdr, v->hdr->size);
+	g->hdr = g->rec;
+	g->time_ns = v->time_ns;
+	g->exe = dup_or_null(v->proc.exe);
+	g->cgroup = dup_or_null(v->proc.cgroup);
+	g->parent_exe = dup_or_null(v->proc.parent_exe);
+	if (v->proc.args) {
+		g->args = malloc(v->proc.args_len + 1);
+		if (!g->args)
+			return -ENOMEM;
+		memcpy(g->args, v->proc.args, v->proc.args_len);
+		g->args_len = v->proc.args_len;
+	}
+	g->args_truncated = v->proc.args_truncated;
+	if (v->proc.container) {
+		g->in_container = true;
+		g->container = *v->proc.container;
+	}
+	return 0;
+}
+
+static void collector_clear(struct collector *c)
+{
+	for (size_t i = 0; i < c->n; i++) {
+		free(c->ev[i].rec);
+		free(c->ev[i].exe);
+		free(c->ev[i].cgroup);
+		free(c->ev[i].parent_exe);
+		free(c->ev[i].args);
+	}
+	c->n = 0;
+}
+
+static int collector_start(struct collector *c, enum vg_attach_backend backend)
+{
+	struct vg_agent_opts o = {
+		.sensor = { .backend = backend, .wakeup_bytes = 64 * 1024 },
+		.flush_ms = 20,
+		.on_event = collect_event,
+		.ctx = c,
+	};
+
+	memset(c, 0, sizeof(*c));
+	return vg_agent_start(&c->agent, &o);
+}
+
+static void collector_stop(struct collector *c)
+{
+	collector_clear(c);
+	free(c->ev);
+	c->ev = NULL;
+	c->cap = 0;
+	vg_agent_stop(&c->agent);
+}
+
+/* The first event of `type` about process `pid` (NULL if none yet). */
+static struct got_event *collector_find(struct collector *c, uint16_t type, uint32_t pid)
+{
+	for (size_t i = 0; i < c->n; i++)
+		if (c->ev[i].hdr->type == type && c->ev[i].hdr->task.pid == pid)
+			return &c->ev[i];
+	return NULL;
+}
+
+/* Poll until the event arrives or timeout_ms passes. */
+static struct got_event *collector_wait(struct collector *c, uint16_t type, uint32_t pid,
+					int timeout_ms)
+{
+	struct timespec t0, t;
+	struct got_event *g;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (;;) {
+		g = collector_find(c, type, pid);
+		if (g)
+			return g;
+		clock_gettime(CLOCK_MONOTONIC, &t);
+		if ((t.tv_sec - t0.tv_sec) * 1000 + (t.tv_nsec - t0.tv_nsec) / 1000000 > timeout_ms)
+			return NULL;
+		if (vg_agent_poll(&c->agent, 20) < 0)
+			return NULL;
+	}
+}
+
+/* Count events of `type` about `pid`. */
+static size_t collector_count(struct collector *c, uint16_t type, uint32_t pid)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < c->n; i++)
+		n += c->ev[i].hdr->type == type && c->ev[i].hdr->task.pid == pid;
+	return n;
+}
+
+#endif /* VIGIL_TEST_COLLECT_H */
