@@ -1,0 +1,236 @@
+#!/usr/bin/env bash
+# test_cli.sh - vigil as a user runs it: usage errors, root checks, JSON and
+# text output of `trace exec` for real processes, filters, `run`, `probe`.
+# Needs root and jq.  Ends with "N passed, N failed, N skipped".
+set -u
+VIGIL=${VIGIL:-build/vigil}
+TMP=$(mktemp -d /tmp/vigil-cli-XXXXXX)
+passed=0 failed=0
+bg_pid=
+
+cleanup() {
+	[[ -n $bg_pid ]] && kill -TERM "$bg_pid" 2>/dev/null && wait "$bg_pid" 2>/dev/null
+	rm -rf "$TMP"
+}
+trap cleanup EXIT
+
+ok()   { passed=$((passed + 1)); echo "#$1:OK"; }
+fail() { failed=$((failed + 1)); echo "  FAIL $1: $2"; echo "#$1:FAIL"; }
+
+# expect NAME WANT_RC WANT_STDERR_REGEX CMD...: exit status and stderr
+expect() {
+	local name=$1 want=$2 re=$3 rc
+	shift 3
+	"$@" >"$TMP/out" 2>"$TMP/err"
+	rc=$?
+	if (( rc != want )); then
+		fail "$name" "exit $rc, expected $want (stderr: $(head -c 300 "$TMP/err"))"
+	elif [[ -n $re ]] && ! grep -Eq "$re" "$TMP/err"; then
+		fail "$name" "stderr does not match /$re/: $(head -c 300 "$TMP/err")"
+	else
+		ok "$name"
+	fi
+}
+
+# start_trace OUT ARGS...: start `vigil trace exec` writing to OUT, wait until attached
+start_trace() {
+	local out=$1
+	shift
+	rm -f "$TMP/ready"
+	"$VIGIL" trace exec --output "$out" --ready-file "$TMP/ready" "$@" 2>"$TMP/trace.err" &
+	bg_pid=$!
+	for _ in $(seq 100); do
+		[[ -e $TMP/ready ]] && return 0
+		kill -0 "$bg_pid" 2>/dev/null || break
+		sleep 0.1
+	done
+	echo "  vigil did not become ready: $(cat "$TMP/trace.err")"
+	return 1
+}
+
+stop_trace() {
+	kill -TERM "$bg_pid"
+	wait "$bg_pid"
+	local rc=$?
+	bg_pid=
+	return $rc
+}
+
+# ---- usage ---------------------------------------------------------------
+expect help_exits_0 0 '' "$VIGIL" --help
+expect no_command_is_usage_error 2 'usage: vigil' "$VIGIL"
+expect unknown_command 2 "unknown command 'frobnicate'" "$VIGIL" frobnicate
+expect trace_unknown_flag 2 "unknown option '--bogus'.*" "$VIGIL" trace exec --bogus
+expect trace_usage_on_error 2 'usage: vigil trace exec' "$VIGIL" trace exec --bogus
+expect trace_bad_format 2 "unknown format 'yaml'" "$VIGIL" trace exec -o yaml
+expect trace_bad_pid 2 "'12x' is not a pid" "$VIGIL" trace exec --pid 12x
+expect trace_missing_value 2 "needs a value" "$VIGIL" trace exec --comm
+expect trace_unknown_target 2 "unknown target 'files'" "$VIGIL" trace files
+expect run_bad_interval 2 "is not a number of seconds" "$VIGIL" run --stats-interval abc
+expect run_unknown_flag 2 "unknown option '-x'" "$VIGIL" run -x
+expect probe_unknown_flag 2 "usage: vigil probe" "$VIGIL" probe --nope
+expect version_runs 0 '' "$VIGIL" version
+expect run_show_config 0 '' "$VIGIL" run --show-config
+expect not_root_is_one_clear_line 1 '^vigil: error: must run as root' \
+	setpriv --reuid=65534 --regid=65534 --clear-groups "$VIGIL" trace exec
+if [[ $(wc -l <"$TMP/err") -ne 1 ]]; then
+	fail not_root_single_line "expected one line, got: $(cat "$TMP/err")"
+else
+	ok not_root_single_line
+fi
+expect output_unwritable 1 "cannot open output '/nonexistent/x'" \
+	"$VIGIL" trace exec --output /nonexistent/x
+
+# ---- trace exec, JSON ----------------------------------------------------
+name=trace_exec_json_schema
+if start_trace "$TMP/events.jsonl" -o json; then
+	/bin/echo vigil-cli-marker "x y" >/dev/null
+	sh -c 'exit 0'
+	stop_trace
+	line=$(grep -F 'vigil-cli-marker' "$TMP/events.jsonl" | head -1)
+	mode=$(stat -c %a "$TMP/events.jsonl")
+	if [[ $mode != 600 ]]; then
+		fail $name "output file mode $mode, expected 600"
+	elif ! jq -e . "$TMP/events.jsonl" >/dev/null 2>&1; then
+		fail $name "output is not valid JSON lines"
+	elif [[ -z $line ]]; then
+		fail $name "no event for the marker command"
+	elif ! jq -e --argjson me $$ '
+		.kind == "exec"
+		and (.time | test("^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\\.[0-9]{9}Z$"))
+		and .process.args == ["/bin/echo", "vigil-cli-marker", "x y"]
+		and .process.exe == "/usr/bin/echo"
+		and .process.comm == "echo"
+		and .process.ppid == $me
+		and (.process.pid | type) == "number"
+		and .process.uid == 0
+		and .process.container == null
+		and (.process.cgroup | type) == "string"
+		and (.parent.exe | endswith("bash"))
+		and .process.args_truncated == false' <<<"$line" >/dev/null; then
+		fail $name "unexpected event: $line"
+	elif ! tail -1 "$TMP/events.jsonl" | jq -e '.kind == "stats" and .stats.lost.total == 0' >/dev/null; then
+		fail $name "last line is not a stats event with zero loss: $(tail -1 "$TMP/events.jsonl")"
+	elif grep -q '"kind":"fork"\|"kind":"exit"' "$TMP/events.jsonl"; then
+		fail $name "trace exec printed other kinds"
+	else
+		ok $name
+	fi
+else
+	fail $name "vigil did not start"
+fi
+
+# ---- filters -------------------------------------------------------------
+name=trace_filter_comm
+if start_trace "$TMP/comm.jsonl" -o json --comm true; then
+	/bin/echo vigil-cli-comm >/dev/null
+	/bin/true vigil-cli-comm
+	stop_trace
+	n_true=$(grep -c '"vigil-cli-comm"' "$TMP/comm.jsonl")
+	n_echo=$(grep -F '"vigil-cli-comm"' "$TMP/comm.jsonl" | grep -c '"comm":"echo"')
+	if [[ $n_true != 1 || $n_echo != 0 ]]; then
+		fail $name "expected only the true exec, got $n_true lines ($n_echo echo)"
+	else
+		ok $name
+	fi
+else
+	fail $name "vigil did not start"
+fi
+
+name=trace_filter_exe_glob
+if start_trace "$TMP/exe.jsonl" -o json --exe '*/ech?'; then
+	/bin/echo vigil-cli-exe >/dev/null
+	/bin/true vigil-cli-exe
+	stop_trace
+	if [[ $(grep -c '"vigil-cli-exe"' "$TMP/exe.jsonl") != 1 ]] ||
+	   ! grep -F '"vigil-cli-exe"' "$TMP/exe.jsonl" | jq -e '.process.exe == "/usr/bin/echo"' >/dev/null; then
+		fail $name "expected exactly the echo exec: $(cat "$TMP/exe.jsonl")"
+	else
+		ok $name
+	fi
+else
+	fail $name "vigil did not start"
+fi
+
+name=trace_filter_pid
+( while [[ ! -e $TMP/go ]]; do sleep 0.05; done; exec /bin/true vigil-cli-pid-target ) &
+target=$!
+if start_trace "$TMP/pid.jsonl" -o json --pid "$target"; then
+	/bin/true vigil-cli-pid-other
+	touch "$TMP/go"
+	wait "$target"
+	sleep 0.2
+	stop_trace
+	if ! grep -q 'vigil-cli-pid-target' "$TMP/pid.jsonl" || grep -q 'vigil-cli-pid-other' "$TMP/pid.jsonl"; then
+		fail $name "expected only pid $target: $(cat "$TMP/pid.jsonl")"
+	else
+		ok $name
+	fi
+else
+	fail $name "vigil did not start"
+	kill "$target" 2>/dev/null
+fi
+
+name=trace_filter_container_excludes_host
+if start_trace "$TMP/ctr.jsonl" -o json --container 4f9a; then
+	/bin/true vigil-cli-ctr
+	stop_trace
+	if grep -q 'vigil-cli-ctr' "$TMP/ctr.jsonl"; then
+		fail $name "a host process passed the container filter"
+	else
+		ok $name
+	fi
+else
+	fail $name "vigil did not start"
+fi
+
+# ---- text ------------------------------------------------------------------
+name=trace_exec_text
+if start_trace "$TMP/events.txt" -o text; then
+	/bin/echo vigil-cli-text "a b" >/dev/null
+	stop_trace
+	if ! grep -Eq '^[0-9-]{10}T[0-9:.]{18}Z exec +pid=[0-9]+ ppid=[0-9]+ uid=0 comm=echo exe=/usr/bin/echo args=\[/bin/echo vigil-cli-text "a b"\]' "$TMP/events.txt"; then
+		fail $name "no matching text line: $(grep vigil-cli-text "$TMP/events.txt")"
+	else
+		ok $name
+	fi
+else
+	fail $name "vigil did not start"
+fi
+
+# ---- run -------------------------------------------------------------------
+name=run_reports_exec_fork_exit
+rm -f "$TMP/ready"
+"$VIGIL" run --output "$TMP/run.jsonl" --ready-file "$TMP/ready" 2>"$TMP/run.err" &
+bg_pid=$!
+for _ in $(seq 100); do [[ -e $TMP/ready ]] && break; sleep 0.1; done
+sh -c '/bin/true vigil-cli-run; exit 4'
+child_kinds=
+if stop_trace; then
+	sh_pid=$(jq -r 'select(.kind == "exec" and .process.args == ["/bin/true", "vigil-cli-run"]) | .process.ppid' \
+		"$TMP/run.jsonl" | head -1)
+	kinds=$(jq -r --argjson p "${sh_pid:-0}" 'select(.process.pid == $p) | .kind' "$TMP/run.jsonl" | sort | tr '\n' ' ')
+	code=$(jq -r --argjson p "${sh_pid:-0}" 'select(.process.pid == $p and .kind == "exit") | .exit.code' "$TMP/run.jsonl")
+	if [[ $kinds != "exec exit fork " || $code != 4 ]]; then
+		fail $name "sh events: '$kinds' exit code '$code'"
+	elif ! grep -q 'backend for process_sensor: tp_btf' "$TMP/run.err"; then
+		fail $name "run did not say which backends it chose: $(head -5 "$TMP/run.err")"
+	else
+		ok $name
+	fi
+else
+	fail $name "vigil run did not exit 0 on SIGTERM: $(tail -3 "$TMP/run.err")"
+fi
+
+# ---- probe -------------------------------------------------------------------
+name=probe_json
+if "$VIGIL" probe -o json >"$TMP/probe.json" 2>"$TMP/probe.err" &&
+   jq -e '.features.btf.available == true and .features.ringbuf.available == true
+	  and .backends.process_sensor == "tp_btf"' "$TMP/probe.json" >/dev/null; then
+	ok $name
+else
+	fail $name "$(head -c 400 "$TMP/probe.json") $(cat "$TMP/probe.err")"
+fi
+
+echo "$passed passed, $failed failed, 0 skipped"
+(( failed == 0 ))
