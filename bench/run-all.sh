@@ -1,0 +1,9 @@
+#!/usr/bin/env bash
+# run-all.sh - run every benchmark in bench/ (`make bench` calls this).  Root.
+# Each benchmark writes its raw results into bench/results/<stamp>-<name>/ and
+# prints its markdown tables; sizes come from the environment (see each script).
+set -euo pipefail
+BENCH=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+STAMP=$(date +%Y%m%d-%H%M%S)
+
+"$BENCH/process.sh" -o "$BENCH/results/$STAMP-process"
