@@ -9,6 +9,7 @@
 #define VIGIL_MAPS_BPF_H
 
 #include "vigil/event.h"
+#include "vigil/watch.h"
 
 /* Events to user space.  Writer: every sensor (lib/emit.bpf.h).
  * Reader: src/ringbuf.c.  Size set by user space before load. */
@@ -52,7 +53,10 @@ struct vg_walk {
 
 struct vg_scratch {
 	struct vg_exec exec;
+	struct vg_file file;
 	struct vg_walk walk;
+	struct vg_lpm_key lpm;
+	struct vg_name_key name_key;
 	char path[2 * VG_PATH_BUF];
 	char name[256];
 };
@@ -63,5 +67,76 @@ struct {
 	__type(key, __u32);
 	__type(value, struct vg_scratch);
 } vg_scratch_map SEC(".maps") __weak;
+
+/* ---- file sensor: the watch list (include/vigil/watch.h) --------------
+ * Writer: src/watch.c.  Readers: lib/watch.bpf.h. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, VG_WATCH_MAX);
+	__type(key, struct vg_inode_key);
+	__type(value, __u32);		/* enum vg_watch_dir_flags */
+} vg_watch_dirs SEC(".maps") __weak;
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, VG_WATCH_MAX);
+	__type(key, struct vg_name_key);
+	__type(value, struct vg_watch_val);
+} vg_watch_names SEC(".maps") __weak;
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
+	__uint(max_entries, 2 * VG_WATCH_MAX);
+	__type(key, struct vg_lpm_key);
+	__type(value, struct vg_watch_val);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+} vg_watch_lpm SEC(".maps") __weak;
+
+/* Generation of the watch list; bumped by user space on every change so
+ * cached verdicts expire.  Key 0. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u32);
+} vg_watch_gen SEC(".maps") __weak;
+
+/* Verdict per directory dentry (struct dentry * as key).  Writer and reader:
+ * lib/watch.bpf.h. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 16384);
+	__type(key, __u64);
+	__type(value, struct vg_dir_verdict);
+} vg_dir_verdicts SEC(".maps") __weak;
+
+/* Inodes of watched regular files that were opened for writing (kernel,
+ * at open) or exist at start (user space): writes to them are reported. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 16384);
+	__type(key, struct vg_inode_key);
+	__type(value, struct vg_watch_val);
+} vg_watched_inodes SEC(".maps") __weak;
+
+/* Processes that may hold a watched file open for writing: a write by any
+ * other process costs one lookup and no more.  Writer: open (kernel), fork
+ * (child inherits), user space at start.  Key tgid, value unused. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 16384);
+	__type(key, __u32);
+	__type(value, __u32);
+} vg_write_gate SEC(".maps") __weak;
+
+/* Privilege sensor: the record being built, from syscall entry (old
+ * credentials, arguments) to exit (result, new credentials), by thread id.
+ * Writer: bpf/priv enter programs.  Reader and deleter: the exit programs. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 4096);
+	__type(key, __u32);
+	__type(value, struct vg_priv);
+} vg_priv_pending SEC(".maps") __weak;
 
 #endif /* VIGIL_MAPS_BPF_H */

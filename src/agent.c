@@ -6,7 +6,12 @@
 
 #include "agent.h"
 #include "cgroup_cache.h"
+#include "fim.h"
 #include "log.h"
+#include "pathnorm.h"
+#include "watch.h"
+
+#define FIM_SEED_MAX_FILES 4096
 
 #define DEFAULT_PROCTABLE 32768
 #define DEFAULT_FLUSH_MS 100
@@ -117,6 +122,102 @@ static void enrich(struct vg_agent *a, struct vg_event_view *v)
 		v->proc.parent_exe = parent->exe;
 }
 
+/* A copy of s, normalised, in buf; NULL if it is not absolute. */
+static const char *normalized(char *buf, const char *s)
+{
+	snprintf(buf, VG_FILE_PATH_LEN, "%s", s);
+	return vg_path_normalize(buf) ? buf : NULL;
+}
+
+/*
+ * What a successful operation did to a watched file, for FIM: the change,
+ * the watched path it is about, and its state before and after.
+ */
+static void file_fim(struct vg_agent *a, struct vg_file_view *fv, const struct vg_file *f)
+{
+	const char *path = fv->path;
+
+	switch (f->op) {
+	case VG_FILE_WRITE:
+		fv->change = "write";
+		break;
+	case VG_FILE_TRUNCATE:
+		fv->change = "truncate";
+		break;
+	case VG_FILE_OPEN:
+		if (!(f->flags & 01000 /* O_TRUNC */) || !(f->file_flags & VG_FILE_WRITE_INTENT))
+			return;
+		fv->change = "truncate_open";
+		break;
+	case VG_FILE_CHMOD:
+		fv->change = "chmod";
+		break;
+	case VG_FILE_CHOWN:
+		fv->change = "chown";
+		break;
+	case VG_FILE_LINK:
+		fv->change = f->match & VG_MATCH_NEW_PATH ? "link_over" : "hard_link";
+		if (f->match & VG_MATCH_NEW_PATH)
+			path = fv->new_path;
+		break;
+	case VG_FILE_RENAME:
+		if (f->match & VG_MATCH_NEW_PATH) {
+			/* sed -i, vim, passwd: a new file renamed over the watched one */
+			fv->change = "rename_over";
+			path = fv->new_path;
+			vg_fim_forget(a->fim, fv->path, &fv->before);
+			break;
+		}
+		fv->change = "rename_away";
+		vg_fim_forget(a->fim, path, &fv->before);
+		vg_fim_stat(a->fim, path, &fv->after);
+		fv->target = path;
+		return;
+	case VG_FILE_UNLINK:
+		fv->change = "unlink";
+		vg_fim_forget(a->fim, path, &fv->before);
+		vg_fim_stat(a->fim, path, &fv->after);
+		fv->target = path;
+		return;
+	default:
+		return;
+	}
+	if (!path)
+		return;
+	fv->target = path;
+	vg_fim_observe(a->fim, path, &fv->before, &fv->after);
+}
+
+/* Complete a file event; false if it turns out not to be watched. */
+static bool file_complete(struct vg_agent *a, struct vg_event_view *v)
+{
+	const struct vg_file *f = v->file;
+	struct vg_file_view *fv = &v->file_view;
+
+	memset(fv, 0, sizeof(*fv));
+	fv->path = f->path;
+	fv->new_path = f->new_path_len ? f->new_path : NULL;
+	if ((f->match & VG_MATCH_UNNORMALIZED) && !(f->match & VG_MATCH_ALL)) {
+		unsigned int match = 0;
+
+		fv->path = normalized(a->norm_path, f->path) ?: f->path;
+		if (fv->new_path && f->op != VG_FILE_SYMLINK)
+			fv->new_path = normalized(a->norm_new_path, f->new_path) ?: f->new_path;
+		if (a->opts.watches) {
+			match = vg_watchlist_match(a->opts.watches, fv->path);
+			if (fv->new_path && f->op != VG_FILE_SYMLINK)
+				match |= vg_watchlist_match(a->opts.watches, fv->new_path);
+		}
+		if (!match) {
+			a->stats.file_filtered++;
+			return false;
+		}
+	}
+	if (a->fim && f->result >= 0 && !(f->match & VG_MATCH_ALL))
+		file_fim(a, fv, f);
+	return true;
+}
+
 static int on_record(void *ctx, void *data, size_t size)
 {
 	struct vg_agent *a = ctx;
@@ -130,6 +231,8 @@ static int on_record(void *ctx, void *data, size_t size)
 		return 0;
 	}
 	a->stats.received[v.hdr->type]++;
+	if (v.hdr->type == VG_EV_FILE && !file_complete(a, &v))
+		return 0;
 	v.time_ns = vg_clock_to_real(&a->clock, v.hdr->ts_ns);
 	enrich(a, &v);
 	err = a->opts.on_event(&v, a->opts.ctx);
@@ -165,6 +268,18 @@ int vg_agent_start(struct vg_agent *a, const struct vg_agent_opts *opts)
 		vg_error("cannot allocate the process table: %s", strerror(-err));
 		goto cleanup;
 	}
+	/* FIM's "before" is the state at start: record it before attaching. */
+	if (a->opts.fim && a->opts.watches) {
+		a->fim = vg_fim_new(0);
+		if (!a->fim) {
+			err = -ENOMEM;
+			vg_error("cannot allocate the FIM cache: %s", strerror(-err));
+			goto cleanup;
+		}
+		for (size_t i = 0; i < a->opts.watches->n; i++)
+			vg_fim_seed(a->fim, a->opts.watches->items[i].path, FIM_SEED_MAX_FILES);
+	}
+	a->opts.sensor.watches = a->opts.watches;
 	err = vg_sensor_start(&a->sensor, &a->opts.sensor);
 	if (err)
 		goto cleanup;
@@ -285,4 +400,6 @@ void vg_agent_stop(struct vg_agent *a)
 	a->procs = NULL;
 	vg_cgroup_cache_free(a->cgroups);
 	a->cgroups = NULL;
+	vg_fim_free(a->fim);
+	a->fim = NULL;
 }

@@ -19,6 +19,7 @@ struct vg_agent_stats {
 	struct vg_counters kernel;		/* sent and lost in the kernel */
 	uint64_t received[VG_EV_TYPE_MAX];	/* records that reached user space */
 	uint64_t decode_errors;			/* records rejected by vg_event_check */
+	uint64_t file_filtered;			/* unnormalised paths that matched no watch */
 	struct vg_proctable_stats procs;
 };
 
@@ -38,6 +39,8 @@ struct vg_agent_opts {
 	size_t proctable_capacity;	/* 0: 32768 */
 	unsigned int flush_ms;		/* poll timeout when no wakeup comes; 0: 100 */
 	unsigned int stats_interval_s;	/* periodic stats events; 0: none */
+	const struct vg_watchlist *watches;	/* file sensor watch list (NULL: none) */
+	bool fim;			/* digests and before/after state of watched files */
 	vg_event_fn on_event;
 	vg_stats_fn on_stats;		/* may be NULL */
 	vg_batch_fn on_batch;		/* may be NULL */
@@ -45,6 +48,8 @@ struct vg_agent_opts {
 };
 
 struct vg_cgroup_cache;
+struct vg_fim;
+struct vg_watchlist;
 
 struct vg_agent {
 	struct vg_agent_opts opts;
@@ -52,11 +57,13 @@ struct vg_agent {
 	struct ring_buffer *rb;
 	struct vg_proctable *procs;
 	struct vg_cgroup_cache *cgroups;
+	struct vg_fim *fim;
 	struct vg_clock clock;
 	struct vg_agent_stats stats;
 	uint64_t lost_reported;		/* losses already warned about */
 	uint64_t last_check_ns, last_stats_ns;
 	int handler_err;
+	char norm_path[VG_FILE_PATH_LEN], norm_new_path[VG_FILE_PATH_LEN];
 };
 
 /* Load and attach the sensors, then seed the process table from /proc. */

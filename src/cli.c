@@ -34,6 +34,19 @@ int vg_cli_parse_u32(const char *s, uint32_t *out)
 	return 0;
 }
 
+int vg_cli_parse_backend(const char *s, enum vg_attach_backend *b)
+{
+	if (!strcmp(s, "auto"))
+		*b = VG_BACKEND_AUTO;
+	else if (!strcmp(s, "tp_btf"))
+		*b = VG_BACKEND_TP_BTF;
+	else if (!strcmp(s, "raw_tp"))
+		*b = VG_BACKEND_RAW_TP;
+	else
+		return -1;
+	return 0;
+}
+
 int vg_cli_usage_error(const char *usage, const char *fmt, ...)
 {
 	va_list ap;
@@ -114,7 +127,11 @@ int vg_cli_stream(const struct vg_cli_opts *o)
 			.filter_comm = o->filter.comm,
 			.self_pid = (uint32_t)getpid(),
 			.wakeup_bytes = DEFAULT_WAKEUP_BYTES,
+			.sensors = o->sensors,
+			.file_all = o->file_all,
 		},
+		.watches = o->watches.n ? &o->watches : NULL,
+		.fim = o->fim,
 		.stats_interval_s = o->stats_interval_s,
 		.on_event = stream_event,
 		.on_stats = stream_stats,
@@ -137,7 +154,9 @@ int vg_cli_stream(const struct vg_cli_opts *o)
 		vg_output_close(&s.out);
 		return VG_EXIT_FAIL;
 	}
-	vg_info("ready: process sensor attached (%s backend)", vg_backend_name(agent.sensor.backend));
+	vg_info("ready: sensors attached (%s backend for scheduler hooks, %zu file watches%s)",
+		vg_backend_name(agent.sensor.backend), o->watches.n,
+		o->file_all ? ", every file operation" : "");
 	if (o->ready_file && signal_ready(o->ready_file)) {
 		err = -EIO;
 		goto cleanup;

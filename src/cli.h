@@ -12,6 +12,7 @@
 
 #include "agent.h"
 #include "output.h"
+#include "watch.h"
 
 /* Which event kinds a command prints (1 << enum vg_event_type). */
 #define VG_KIND_BIT(t) (1u << (t))
@@ -31,6 +32,10 @@ struct vg_cli_opts {
 	enum vg_attach_backend backend;
 	unsigned int stats_interval_s;
 	const char *ready_file;		/* created once attached; NULL: none */
+	unsigned int sensors;		/* enum vg_sensor_set; 0: all */
+	struct vg_watchlist watches;	/* file sensor watch list */
+	bool file_all;			/* file sensor: every operation */
+	bool fim;			/* digests and before/after of watched files */
 };
 
 /* Does the event pass the user-space filters? */

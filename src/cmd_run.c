@@ -93,10 +93,15 @@ int cmd_run(int argc, char **argv)
 	}
 	if (optind < argc)
 		return vg_cli_usage_error(run_usage, "unexpected argument '%s'", argv[optind]);
+	if (vg_config_default_watches(&o.watches))
+		return VG_EXIT_FAIL;
 	if (show) {
 		vg_config_print(stdout, &o);
+		vg_watchlist_release(&o.watches);
 		return VG_EXIT_OK;
 	}
 	vg_config_log_backends(&o);
-	return vg_cli_stream(&o);
+	c = vg_cli_stream(&o);
+	vg_watchlist_release(&o.watches);
+	return c;
 }

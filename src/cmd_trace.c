@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
 /*
- * vigil trace exec - live process executions with full context.
+ * vigil trace exec|file|priv - one sensor's events, live, with context.
  */
 #include <getopt.h>
 #include <stdio.h>
@@ -8,14 +8,25 @@
 
 #include "cli.h"
 #include "cmd.h"
+#include "config.h"
 #include "log.h"
 
 static const char trace_usage[] =
 	"usage: vigil trace exec [options]\n"
+	"       vigil trace file [--path PATH]... [--all] [options]\n"
+	"       vigil trace priv [options]\n"
 	"\n"
-	"Print every successful execve/execveat as it happens, with process, user,\n"
-	"cgroup and container context.\n"
+	"exec: every successful execve/execveat, with process, user, cgroup and\n"
+	"      container context.\n"
+	"file: operations on watched paths (open, write, truncate, unlink, rename, link,\n"
+	"      symlink, mkdir, rmdir, chmod, chown) with result, and for watched files\n"
+	"      the SHA-256, mode and owner before and after each change.\n"
+	"priv: credential changes: set*id, capset, and exec of set-user/group-ID binaries.\n"
 	"\n"
+	"  --path PATH        (file) watch PATH: a file, or a directory and everything below it\n"
+	"                     (a trailing '/' or an existing directory); repeatable; default:\n"
+	"                     the built-in list (credential files, sudoers, /root/.ssh/)\n"
+	"  --all              (file) report every file operation (debugging; heavy)\n"
 	"  --pid PID          only this process (filtered in the kernel)\n"
 	"  --comm NAME        only tasks whose comm is NAME (filtered in the kernel)\n"
 	"  --exe GLOB         only executables whose path matches GLOB (fnmatch)\n"
@@ -29,6 +40,7 @@ static const char trace_usage[] =
 
 enum {
 	OPT_PID = 256, OPT_COMM, OPT_EXE, OPT_CONTAINER, OPT_OUTPUT, OPT_BACKEND, OPT_READY,
+	OPT_PATH, OPT_ALL,
 };
 
 static const struct option trace_options[] = {
@@ -40,85 +52,91 @@ static const struct option trace_options[] = {
 	{ "output", required_argument, NULL, OPT_OUTPUT },
 	{ "backend", required_argument, NULL, OPT_BACKEND },
 	{ "ready-file", required_argument, NULL, OPT_READY },
+	{ "path", required_argument, NULL, OPT_PATH },
+	{ "all", no_argument, NULL, OPT_ALL },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
 	{},
 };
 
-int vg_cli_parse_backend(const char *s, enum vg_attach_backend *b)
+/* What each target prints and which sensors it needs (the process sensor
+ * always: it gives every event its context). */
+static int trace_target(const char *name, struct vg_cli_opts *o)
 {
-	if (!strcmp(s, "auto"))
-		*b = VG_BACKEND_AUTO;
-	else if (!strcmp(s, "tp_btf"))
-		*b = VG_BACKEND_TP_BTF;
-	else if (!strcmp(s, "raw_tp"))
-		*b = VG_BACKEND_RAW_TP;
-	else
+	if (!strcmp(name, "exec")) {
+		o->filter.kinds = VG_KIND_BIT(VG_EV_EXEC);
+		o->sensors = VG_SENSOR_PROCESS;
+	} else if (!strcmp(name, "file")) {
+		o->filter.kinds = VG_KIND_BIT(VG_EV_FILE);
+		o->sensors = VG_SENSOR_PROCESS | VG_SENSOR_FILE;
+		o->fim = true;
+	} else if (!strcmp(name, "priv")) {
+		o->filter.kinds = VG_KIND_BIT(VG_EV_PRIV);
+		o->sensors = VG_SENSOR_PROCESS | VG_SENSOR_PRIV;
+	} else {
 		return -1;
+	}
 	return 0;
 }
 
-int cmd_trace(int argc, char **argv)
+static int parse(int argc, char **argv, struct vg_cli_opts *o)
 {
-	struct vg_cli_opts o = { .fmt = VG_FMT_TEXT };
+	bool is_file = o->sensors & VG_SENSOR_FILE;
 	int c;
-
-	optind = 1;
-	opterr = 0;
-	if (argc < 2 || !strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) {
-		if (argc < 2)
-			return vg_cli_usage_error(trace_usage, "trace: missing what to trace");
-		fputs(trace_usage, stdout);
-		return VG_EXIT_OK;
-	}
-	if (strcmp(argv[1], "exec"))
-		return vg_cli_usage_error(trace_usage, "trace: unknown target '%s'", argv[1]);
-	o.filter.kinds = VG_KIND_BIT(VG_EV_EXEC);
-	argc--;
-	argv++;
 
 	while ((c = getopt_long(argc, argv, ":o:vh", trace_options, NULL)) != -1) {
 		switch (c) {
 		case OPT_PID:
-			if (vg_cli_parse_u32(optarg, &o.filter.pid) || !o.filter.pid)
+			if (vg_cli_parse_u32(optarg, &o->filter.pid) || !o->filter.pid)
 				return vg_cli_usage_error(trace_usage, "--pid: '%s' is not a pid", optarg);
 			break;
 		case OPT_COMM:
 			if (!*optarg || strlen(optarg) > 15)
 				return vg_cli_usage_error(trace_usage,
 							  "--comm: '%s' must be 1 to 15 bytes", optarg);
-			o.filter.comm = optarg;
+			o->filter.comm = optarg;
 			break;
 		case OPT_EXE:
-			o.filter.exe_glob = optarg;
+			o->filter.exe_glob = optarg;
 			break;
 		case OPT_CONTAINER:
 			if (!*optarg)
 				return vg_cli_usage_error(trace_usage, "--container: empty id");
-			o.filter.container = optarg;
+			o->filter.container = optarg;
 			break;
 		case 'o':
-			if (vg_format_parse(optarg, &o.fmt))
+			if (vg_format_parse(optarg, &o->fmt))
 				return vg_cli_usage_error(trace_usage,
 							  "-o: unknown format '%s' (json or text)", optarg);
 			break;
 		case OPT_OUTPUT:
-			o.output_path = optarg;
+			o->output_path = optarg;
 			break;
 		case OPT_BACKEND:
-			if (vg_cli_parse_backend(optarg, &o.backend))
+			if (vg_cli_parse_backend(optarg, &o->backend))
 				return vg_cli_usage_error(trace_usage,
 							  "--backend: unknown backend '%s'", optarg);
 			break;
 		case OPT_READY:
-			o.ready_file = optarg;
+			o->ready_file = optarg;
+			break;
+		case OPT_PATH:
+			if (!is_file)
+				return vg_cli_usage_error(trace_usage, "--path: only for 'trace file'");
+			if (vg_watchlist_add(&o->watches, optarg, "--path"))
+				return VG_EXIT_USAGE;
+			break;
+		case OPT_ALL:
+			if (!is_file)
+				return vg_cli_usage_error(trace_usage, "--all: only for 'trace file'");
+			o->file_all = true;
 			break;
 		case 'v':
 			vg_log_more_verbose();
 			break;
 		case 'h':
 			fputs(trace_usage, stdout);
-			return VG_EXIT_OK;
+			return -1;
 		case ':':
 			return vg_cli_usage_error(trace_usage, "option '%s' needs a value",
 						  argv[optind - 1]);
@@ -129,5 +147,34 @@ int cmd_trace(int argc, char **argv)
 	}
 	if (optind < argc)
 		return vg_cli_usage_error(trace_usage, "unexpected argument '%s'", argv[optind]);
-	return vg_cli_stream(&o);
+	if (is_file && o->file_all && o->watches.n)
+		return vg_cli_usage_error(trace_usage, "--all and --path exclude each other");
+	if (is_file && !o->file_all && !o->watches.n && vg_config_default_watches(&o->watches))
+		return VG_EXIT_FAIL;
+	return 0;
+}
+
+int cmd_trace(int argc, char **argv)
+{
+	struct vg_cli_opts o = { .fmt = VG_FMT_TEXT };
+	int err;
+
+	optind = 1;
+	opterr = 0;
+	if (argc < 2 || !strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) {
+		if (argc < 2)
+			return vg_cli_usage_error(trace_usage, "trace: missing what to trace");
+		fputs(trace_usage, stdout);
+		return VG_EXIT_OK;
+	}
+	if (trace_target(argv[1], &o))
+		return vg_cli_usage_error(trace_usage, "trace: unknown target '%s'", argv[1]);
+	vg_watchlist_init(&o.watches);
+	err = parse(argc - 1, argv + 1, &o);
+	if (err == 0)
+		err = vg_cli_stream(&o);
+	else if (err < 0)
+		err = VG_EXIT_OK;	/* --help */
+	vg_watchlist_release(&o.watches);
+	return err;
 }

@@ -1,21 +1,43 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
+#include <string.h>
+
 #include "config.h"
 #include "log.h"
 #include "probe.h"
 
 #define DEFAULT_STATS_INTERVAL_S 60
 
+static const char *const default_watches[] = {
+	"/etc/shadow", "/etc/gshadow", "/etc/passwd", "/etc/group", "/etc/sudoers",
+	"/etc/sudoers.d/", "/root/.ssh/",
+};
+
+int vg_config_default_watches(struct vg_watchlist *wl)
+{
+	for (size_t i = 0; i < sizeof(default_watches) / sizeof(default_watches[0]); i++) {
+		int err = vg_watchlist_add(wl, default_watches[i], "built-in watch list");
+
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
 void vg_config_defaults(struct vg_cli_opts *o)
 {
 	*o = (struct vg_cli_opts){
 		.filter = {
 			.kinds = VG_KIND_BIT(VG_EV_EXEC) | VG_KIND_BIT(VG_EV_FORK) |
-				 VG_KIND_BIT(VG_EV_EXIT),
+				 VG_KIND_BIT(VG_EV_EXIT) | VG_KIND_BIT(VG_EV_FILE) |
+				 VG_KIND_BIT(VG_EV_PRIV),
 		},
 		.fmt = VG_FMT_JSON,
 		.backend = VG_BACKEND_AUTO,
 		.stats_interval_s = DEFAULT_STATS_INTERVAL_S,
+		.sensors = VG_SENSOR_ALL,
+		.fim = true,
 	};
+	vg_watchlist_init(&o->watches);
 }
 
 void vg_config_print(FILE *f, const struct vg_cli_opts *o)
@@ -25,6 +47,15 @@ void vg_config_print(FILE *f, const struct vg_cli_opts *o)
 	fprintf(f, "  process:\n");
 	fprintf(f, "    events: [exec, fork, exit]\n");
 	fprintf(f, "    backend: %s\n", vg_backend_name(o->backend));
+	fprintf(f, "  file:\n");
+	fprintf(f, "    integrity: %s\n", o->fim ? "sha256, mode, owner (files up to 1 MiB)" : "off");
+	fprintf(f, "    watch:\n");
+	for (size_t i = 0; i < o->watches.n; i++)
+		fprintf(f, "      - %s%s\n", o->watches.items[i].path,
+			o->watches.items[i].subtree && strcmp(o->watches.items[i].path, "/") ? "/" : "");
+	fprintf(f, "  priv:\n");
+	fprintf(f, "    events: [setuid, setgid, setreuid, setregid, setresuid, setresgid, setfsuid,"
+		   " setfsgid, capset, exec]\n");
 	fprintf(f, "output:\n");
 	fprintf(f, "  format: %s\n", o->fmt == VG_FMT_JSON ? "json" : "text");
 	fprintf(f, "  file: %s\n", o->output_path ? o->output_path : "stdout");

@@ -13,6 +13,9 @@
 /* The embedded defaults: every sensor, JSON to stdout, stats every 60 s. */
 void vg_config_defaults(struct vg_cli_opts *o);
 
+/* The built-in file watch list: credential files, sudoers, root's ssh keys. */
+int vg_config_default_watches(struct vg_watchlist *wl);
+
 /* The effective configuration, as YAML. */
 void vg_config_print(FILE *f, const struct vg_cli_opts *o);
 

@@ -15,6 +15,8 @@ static const struct event_type_info event_types[VG_EV_TYPE_MAX] = {
 	[VG_EV_EXEC] = { "exec", VG_EXEC_VERSION, VG_EXEC_FIXED_SIZE, sizeof(struct vg_exec) },
 	[VG_EV_FORK] = { "fork", VG_FORK_VERSION, sizeof(struct vg_fork), sizeof(struct vg_fork) },
 	[VG_EV_EXIT] = { "exit", VG_EXIT_VERSION, sizeof(struct vg_exit), sizeof(struct vg_exit) },
+	[VG_EV_FILE] = { "file", VG_FILE_VERSION, VG_FILE_FIXED_SIZE + 1, sizeof(struct vg_file) },
+	[VG_EV_PRIV] = { "priv", VG_PRIV_VERSION, sizeof(struct vg_priv), sizeof(struct vg_priv) },
 };
 
 const char *vg_event_kind(uint16_t type)
@@ -36,6 +38,28 @@ static int check_exec(const struct vg_exec *e, size_t size, const char **why)
 	}
 	if (e->args_len > VG_ARGS_LEN || VG_EXEC_FIXED_SIZE + e->args_len != size) {
 		*why = "exec: args_len does not match the record size";
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* The record must hold path (and new_path when present), each NUL-terminated. */
+static int check_file(const struct vg_file *f, size_t size, const char **why)
+{
+	if (f->op == 0 || f->op >= VG_FILE_OP_MAX) {
+		*why = "file: unknown op";
+		return -EINVAL;
+	}
+	if (f->path_len >= VG_FILE_PATH_LEN || VG_FILE_FIXED_SIZE + f->path_len + 1u > size ||
+	    f->path[f->path_len] != '\0') {
+		*why = "file: path_len does not fit the record";
+		return -EINVAL;
+	}
+	if (f->new_path_len &&
+	    (f->new_path_len >= VG_FILE_PATH_LEN ||
+	     VG_FILE_NEW_PATH_OFF + f->new_path_len + 1u > size ||
+	     f->new_path[f->new_path_len] != '\0')) {
+		*why = "file: new_path_len does not fit the record";
 		return -EINVAL;
 	}
 	return 0;
@@ -70,5 +94,12 @@ int vg_event_check(const void *rec, size_t size, const char **why)
 	}
 	if (hdr->type == VG_EV_EXEC)
 		return check_exec(rec, size, why);
+	if (hdr->type == VG_EV_FILE)
+		return check_file(rec, size, why);
+	if (hdr->type == VG_EV_PRIV && (((const struct vg_priv *)rec)->op == 0 ||
+					((const struct vg_priv *)rec)->op >= VG_PRIV_OP_MAX)) {
+		*why = "priv: unknown op";
+		return -EINVAL;
+	}
 	return 0;
 }

@@ -13,6 +13,7 @@
 
 #include "vigil/event.h"
 #include "container.h"
+#include "fim.h"
 
 /*
  * Check a record of `size` bytes before anything reads it: known type,
@@ -22,7 +23,7 @@
  */
 int vg_event_check(const void *rec, size_t size, const char **why);
 
-/* "exec", "fork", "exit"; NULL for an unknown type. */
+/* "exec", "fork", "exit", "file", "priv"; NULL for an unknown type. */
 const char *vg_event_kind(uint16_t type);
 
 /* Everything known about the process an event is about. */
@@ -37,14 +38,26 @@ struct vg_proc_view {
 	const char *parent_exe;		/* "" if unknown */
 };
 
+/* File events, as user space completes them. */
+struct vg_file_view {
+	const char *path;		/* normalised when the kernel could not */
+	const char *new_path;		/* NULL: none */
+	const char *change;		/* FIM: what changed ("write", "rename_over", ...); NULL: no FIM */
+	const char *target;		/* FIM: the watched file the change is about */
+	struct vg_fim_state before, after;
+};
+
 struct vg_event_view {
 	const struct vg_event_hdr *hdr;
 	uint64_t time_ns;		/* realtime, ns since the epoch */
 	struct vg_proc_view proc;
+	struct vg_file_view file_view;	/* VG_EV_FILE only */
 	union {
 		const struct vg_exec *exec;
 		const struct vg_fork *fork;
 		const struct vg_exit *exit;
+		const struct vg_file *file;
+		const struct vg_priv *priv;
 	};
 };
 

@@ -11,6 +11,7 @@
 #include "clock.h"
 #include "json.h"
 #include "output.h"
+#include "fim.h"
 #include "sensor.h"
 
 #define OUTPUT_BUFSIZE (256 * 1024)
@@ -149,6 +150,173 @@ static void json_process(struct vg_buf *b, const struct vg_event_view *ev)
 	vg_buf_addc(b, '}');
 }
 
+static const char *const file_op_names[VG_FILE_OP_MAX] = {
+	[VG_FILE_OPEN] = "open", [VG_FILE_WRITE] = "write", [VG_FILE_TRUNCATE] = "truncate",
+	[VG_FILE_UNLINK] = "unlink", [VG_FILE_RMDIR] = "rmdir", [VG_FILE_MKDIR] = "mkdir",
+	[VG_FILE_RENAME] = "rename", [VG_FILE_LINK] = "link", [VG_FILE_SYMLINK] = "symlink",
+	[VG_FILE_CHMOD] = "chmod", [VG_FILE_CHOWN] = "chown",
+};
+
+static const char *const priv_op_names[VG_PRIV_OP_MAX] = {
+	[VG_PRIV_SETUID] = "setuid", [VG_PRIV_SETGID] = "setgid",
+	[VG_PRIV_SETREUID] = "setreuid", [VG_PRIV_SETREGID] = "setregid",
+	[VG_PRIV_SETRESUID] = "setresuid", [VG_PRIV_SETRESGID] = "setresgid",
+	[VG_PRIV_SETFSUID] = "setfsuid", [VG_PRIV_SETFSGID] = "setfsgid",
+	[VG_PRIV_CAPSET] = "capset", [VG_PRIV_EXEC] = "exec", [VG_PRIV_OTHER] = "other",
+};
+
+static const struct {
+	unsigned int bit;
+	const char *name;
+} open_flag_names[] = {
+	{ 0100, "O_CREAT" }, { 0200, "O_EXCL" }, { 0400, "O_NOCTTY" }, { 01000, "O_TRUNC" },
+	{ 02000, "O_APPEND" }, { 04000, "O_NONBLOCK" }, { 010000, "O_DSYNC" },
+	{ 0200000, "O_DIRECTORY" }, { 0400000, "O_NOFOLLOW" }, { 01000000, "O_NOATIME" },
+	{ 02000000, "O_CLOEXEC" }, { 04000000, "__O_SYNC" }, { 010000000, "O_PATH" },
+	{ 020000000, "__O_TMPFILE" },
+};
+
+static void json_open_flags(struct vg_buf *b, unsigned int flags)
+{
+	static const char *const acc[] = { "O_RDONLY", "O_WRONLY", "O_RDWR", "O_ACCMODE" };
+
+	json_key(b, "open_flags");
+	vg_buf_addf(b, "[\"%s\"", acc[flags & 3]);
+	for (size_t i = 0; i < sizeof(open_flag_names) / sizeof(open_flag_names[0]); i++)
+		if (flags & open_flag_names[i].bit)
+			vg_buf_addf(b, ",\"%s\"", open_flag_names[i].name);
+	vg_buf_addc(b, ']');
+}
+
+static void json_result(struct vg_buf *b, int64_t result)
+{
+	const char *name = result < 0 && result > -4096 ? strerrorname_np((int)-result) : NULL;
+
+	json_key(b, "result");
+	vg_buf_addf(b, "%" PRId64, result);
+	json_key(b, "errno");
+	vg_json_cstr(b, name);
+}
+
+static void json_mode(struct vg_buf *b, const char *key, unsigned int mode)
+{
+	json_key(b, key);
+	vg_buf_addf(b, "\"%04o\"", mode & 07777);
+}
+
+static void json_fim_state(struct vg_buf *b, const char *key, const struct vg_fim_state *st)
+{
+	json_key(b, key);
+	if (!st->known) {
+		vg_buf_adds(b, "null");
+		return;
+	}
+	vg_buf_addc(b, '{');
+	json_bool(b, "exists", st->exists);
+	if (st->exists) {
+		json_mode(b, "mode", st->mode);
+		json_u64(b, "uid", st->uid);
+		json_u64(b, "gid", st->gid);
+		json_u64(b, "size", (uint64_t)st->size);
+	}
+	vg_buf_addc(b, '}');
+}
+
+static void json_digest(struct vg_buf *b, const char *key, const struct vg_fim_state *st)
+{
+	char hex[65];
+
+	json_key(b, key);
+	if (!st->known || !st->has_digest) {
+		vg_buf_adds(b, "null");
+		return;
+	}
+	vg_fim_hex(st->sha256, hex);
+	vg_buf_addf(b, "\"%s\"", hex);
+}
+
+static void json_file(struct vg_buf *b, const struct vg_event_view *ev)
+{
+	const struct vg_file *f = ev->file;
+	const struct vg_file_view *fv = &ev->file_view;
+
+	json_key(b, "file");
+	vg_buf_addc(b, '{');
+	json_str_or_null(b, "op", file_op_names[f->op]);
+	json_key(b, "path");
+	vg_json_cstr(b, fv->path);
+	if (fv->new_path) {
+		json_key(b, f->op == VG_FILE_SYMLINK ? "target" : "new_path");
+		vg_json_cstr(b, fv->new_path);
+	}
+	json_result(b, (int64_t)f->result);
+	json_u64(b, "flags", f->flags);
+	if (f->op == VG_FILE_OPEN || f->op == VG_FILE_WRITE)
+		json_open_flags(b, f->flags);
+	json_key(b, "fd");
+	if (f->fd >= 0)
+		vg_buf_addf(b, "%d", f->fd);
+	else
+		vg_buf_adds(b, "null");
+	if (f->op == VG_FILE_OPEN || f->op == VG_FILE_MKDIR || f->op == VG_FILE_CHMOD)
+		json_mode(b, "mode", f->mode);
+	if (f->op == VG_FILE_CHOWN) {
+		json_key(b, "owner");
+		vg_buf_addf(b, "{\"uid\":%d,\"gid\":%d}", (int)f->uid, (int)f->gid);
+	}
+	if (f->op == VG_FILE_WRITE || f->op == VG_FILE_TRUNCATE)
+		json_u64(b, f->op == VG_FILE_WRITE ? "count" : "length", f->count);
+	if (f->offset >= 0)
+		json_u64(b, "offset", (uint64_t)f->offset);
+	json_key(b, "inode");
+	if (f->ino)
+		vg_buf_addf(b, "{\"ino\":%" PRIu64 ",\"dev\":\"%u:%u\",\"mode\":\"%06o\"}", (uint64_t)f->ino,
+			    f->dev >> 20, f->dev & 0xfffff, f->i_mode);
+	else
+		vg_buf_adds(b, "null");
+	json_key(b, "match");
+	vg_buf_adds(b, f->match & VG_MATCH_ALL ? "\"all\"" :
+		       f->match & VG_MATCH_EXACT ? "\"exact\"" : "\"prefix\"");
+	json_bool(b, "path_truncated", f->file_flags & VG_FILE_PATH_TRUNCATED);
+	if (fv->change) {
+		json_str_or_null(b, "change", fv->change);
+		json_str_or_null(b, "target_path", fv->target);
+		json_digest(b, "sha256_before", &fv->before);
+		json_digest(b, "sha256_after", &fv->after);
+		json_fim_state(b, "before", &fv->before);
+		json_fim_state(b, "after", &fv->after);
+	}
+	vg_buf_addc(b, '}');
+}
+
+static void json_creds(struct vg_buf *b, const char *key, const struct vg_creds *c)
+{
+	json_key(b, key);
+	vg_buf_addf(b, "{\"uid\":%u,\"gid\":%u,\"euid\":%u,\"egid\":%u,\"suid\":%u,"
+		    "\"sgid\":%u,\"fsuid\":%u,\"fsgid\":%u,\"cap_effective\":\"0x%" PRIx64 "\","
+		    "\"cap_permitted\":\"0x%" PRIx64 "\",\"cap_inheritable\":\"0x%" PRIx64 "\"}",
+		    c->uid, c->gid, c->euid, c->egid, c->suid, c->sgid, c->fsuid, c->fsgid,
+		    (uint64_t)c->cap_effective, (uint64_t)c->cap_permitted,
+		    (uint64_t)c->cap_inheritable);
+}
+
+static void json_priv(struct vg_buf *b, const struct vg_event_view *ev)
+{
+	const struct vg_priv *p = ev->priv;
+
+	json_key(b, "priv");
+	vg_buf_addc(b, '{');
+	json_str_or_null(b, "op", priv_op_names[p->op]);
+	json_u64(b, "syscall", p->syscall);
+	json_result(b, (int64_t)p->result);
+	json_key(b, "args");
+	vg_buf_addf(b, "[%" PRId64 ",%" PRId64 ",%" PRId64 "]", (int64_t)(int32_t)p->args[0],
+		    (int64_t)(int32_t)p->args[1], (int64_t)(int32_t)p->args[2]);
+	json_creds(b, "old", &p->old);
+	json_creds(b, "new", &p->new);
+	vg_buf_addc(b, '}');
+}
+
 static void json_detail(struct vg_buf *b, const struct vg_event_view *ev)
 {
 	switch (ev->hdr->type) {
@@ -182,6 +350,12 @@ static void json_detail(struct vg_buf *b, const struct vg_event_view *ev)
 		json_bool(b, "core_dumped", ev->exit->core_dumped);
 		json_u64(b, "lifetime_ns", ev->exit->lifetime_ns);
 		vg_buf_addc(b, '}');
+		break;
+	case VG_EV_FILE:
+		json_file(b, ev);
+		break;
+	case VG_EV_PRIV:
+		json_priv(b, ev);
 		break;
 	}
 }
@@ -266,6 +440,32 @@ static void render_text(struct vg_buf *b, const struct vg_event_view *ev)
 			vg_buf_addf(b, " code=%d", ev->exit->exit_code);
 		vg_buf_addf(b, " lifetime=%.3fs", ev->exit->lifetime_ns / 1e9);
 		break;
+	case VG_EV_FILE:
+		vg_buf_addf(b, " op=%s", file_op_names[ev->file->op]);
+		text_cstr(b, "path", ev->file_view.path);
+		if (ev->file_view.new_path)
+			text_cstr(b, "new_path", ev->file_view.new_path);
+		vg_buf_addf(b, " result=%" PRId64, (int64_t)ev->file->result);
+		if (ev->file_view.change) {
+			char h0[65] = "-", h1[65] = "-";
+
+			if (ev->file_view.before.has_digest)
+				vg_fim_hex(ev->file_view.before.sha256, h0);
+			if (ev->file_view.after.has_digest)
+				vg_fim_hex(ev->file_view.after.sha256, h1);
+			vg_buf_addf(b, " change=%s sha256=%.12s->%.12s", ev->file_view.change, h0, h1);
+		}
+		break;
+	case VG_EV_PRIV: {
+		const struct vg_priv *pr = ev->priv;
+
+		vg_buf_addf(b, " op=%s result=%" PRId64 " uid=%u->%u euid=%u->%u gid=%u->%u"
+			    " egid=%u->%u caps=0x%" PRIx64 "->0x%" PRIx64, priv_op_names[pr->op],
+			    (int64_t)pr->result, pr->old.uid, pr->new.uid, pr->old.euid, pr->new.euid,
+			    pr->old.gid, pr->new.gid, pr->old.egid, pr->new.egid,
+			    (uint64_t)pr->old.cap_effective, (uint64_t)pr->new.cap_effective);
+		break;
+	}
 	}
 	text_cstr(b, "parent_exe", p->parent_exe);
 	text_cstr(b, "cgroup", p->cgroup);
@@ -282,6 +482,18 @@ void vg_render_event(struct vg_buf *b, enum vg_format fmt, const struct vg_event
 }
 
 /* ---- stats ----------------------------------------------------------- */
+
+static const char *self_exe(void)
+{
+	static char path[4096];
+	ssize_t n;
+
+	if (!path[0]) {
+		n = readlink("/proc/self/exe", path, sizeof(path) - 1);
+		path[n > 0 ? n : 0] = '\0';
+	}
+	return path;
+}
 
 static void json_counts(struct vg_buf *b, const char *key, const uint64_t *v)
 {
@@ -316,7 +528,8 @@ void vg_render_stats(struct vg_buf *b, enum vg_format fmt, const struct vg_agent
 	json_key(b, "process");
 	vg_buf_addf(b, "{\"pid\":%d,\"ppid\":%d,\"uid\":%u,\"comm\":\"vigil\"", (int)getpid(),
 		    (int)getppid(), (unsigned)getuid());
-	vg_buf_adds(b, ",\"exe\":null,\"args\":null,\"cgroup\":null,\"container\":null}");
+	json_str_or_null(b, "exe", self_exe());
+	vg_buf_adds(b, ",\"args\":null,\"cgroup\":null,\"container\":null}");
 	json_key(b, "stats");
 	vg_buf_addc(b, '{');
 	json_counts(b, "sent", st->kernel.sent);

@@ -12,7 +12,9 @@
 
 #include "buf.h"
 #include "log.h"
+#include "mounts.h"
 #include "sensor.h"
+#include "watch.h"
 #include "vigil.skel.h"
 
 #define DEFAULT_VERIFIER_LOG_DIR "/var/log/vigil"
@@ -24,6 +26,8 @@ static const char *const loss_names[VG_LOSS_MAX] = {
 	[VG_LOSS_ARGS_READ] = "args_read",
 	[VG_LOSS_EXE_READ] = "exe_read",
 	[VG_LOSS_CGROUP_READ] = "cgroup_read",
+	[VG_LOSS_PENDING_FULL] = "pending_full",
+	[VG_LOSS_PATH_READ] = "path_read",
 };
 
 const char *vg_loss_reason_name(enum vg_loss_reason r)
@@ -61,16 +65,46 @@ static int capture_print(enum libbpf_print_level level, const char *fmt, va_list
 	return 0;
 }
 
-static void select_backend(struct vigil_bpf *skel, enum vg_attach_backend b)
+static bool has_prefix(const char *s, const char *prefix)
 {
-	bool btf = b == VG_BACKEND_TP_BTF;
+	return !strncmp(s, prefix, strlen(prefix));
+}
 
-	bpf_program__set_autoload(skel->progs.vg_exec_btf, btf);
-	bpf_program__set_autoload(skel->progs.vg_fork_btf, btf);
-	bpf_program__set_autoload(skel->progs.vg_exit_btf, btf);
-	bpf_program__set_autoload(skel->progs.vg_exec_raw, !btf);
-	bpf_program__set_autoload(skel->progs.vg_fork_raw, !btf);
-	bpf_program__set_autoload(skel->progs.vg_exit_raw, !btf);
+static bool has_suffix(const char *s, const char *suffix)
+{
+	size_t n = strlen(s), m = strlen(suffix);
+
+	return n >= m && !strcmp(s + n - m, suffix);
+}
+
+/* Which sensor a program belongs to, from its name. */
+static unsigned int program_sensor(const char *name)
+{
+	if (has_prefix(name, "vg_file_"))
+		return VG_SENSOR_FILE;
+	if (has_prefix(name, "vg_priv_"))
+		return VG_SENSOR_PRIV;
+	return VG_SENSOR_PROCESS;
+}
+
+/*
+ * Load only the enabled sensors' programs, and of programs that come in a
+ * tp_btf and a raw_tp variant (names ending _btf / _raw), only the chosen one.
+ */
+static void select_programs(struct vigil_bpf *skel, unsigned int sensors, enum vg_attach_backend b)
+{
+	struct bpf_program *prog;
+
+	bpf_object__for_each_program(prog, skel->obj) {
+		const char *name = bpf_program__name(prog);
+		bool load = sensors & program_sensor(name);
+
+		if (has_suffix(name, "_btf"))
+			load = load && b == VG_BACKEND_TP_BTF;
+		else if (has_suffix(name, "_raw"))
+			load = load && b == VG_BACKEND_RAW_TP;
+		bpf_program__set_autoload(prog, load);
+	}
 }
 
 static int configure(struct vigil_bpf *skel, const struct vg_sensor_opts *o)
@@ -86,6 +120,7 @@ static int configure(struct vigil_bpf *skel, const struct vg_sensor_opts *o)
 	skel->rodata->vg_filter_pid = o->filter_pid;
 	skel->rodata->vg_self_pid = o->self_pid;
 	skel->rodata->vg_wakeup_bytes = o->wakeup_bytes;
+	skel->rodata->vg_file_all = o->file_all;
 	if (o->filter_comm)
 		strncpy((char *)skel->rodata->vg_filter_comm, o->filter_comm,
 			sizeof(skel->rodata->vg_filter_comm) - 1);
@@ -123,7 +158,7 @@ static struct vigil_bpf *try_load(const struct vg_sensor_opts *o, enum vg_attach
 		*err = -errno;
 		return NULL;
 	}
-	select_backend(skel, b);
+	select_programs(skel, o->sensors ? o->sensors : VG_SENSOR_ALL, b);
 	*err = configure(skel, o);
 	if (!*err)
 		*err = vigil_bpf__load(skel);
@@ -136,12 +171,18 @@ static struct vigil_bpf *try_load(const struct vg_sensor_opts *o, enum vg_attach
 
 static int check_prerequisites(void)
 {
+	int err;
+
 	if (geteuid() != 0)
 		return vg_error("must run as root: loading BPF programs needs CAP_BPF and CAP_PERFMON "
 				"(or CAP_SYS_ADMIN)"), -EPERM;
 	if (access("/sys/kernel/btf/vmlinux", R_OK))
 		return vg_error("kernel BTF missing: cannot read '/sys/kernel/btf/vmlinux' "
 				"(vigil needs a kernel built with CONFIG_DEBUG_INFO_BTF=y)"), -ENOENT;
+	/* Syscall tracepoints are attached by id, read from tracefs. */
+	err = vg_mount_tracefs();
+	if (err)
+		return vg_error("cannot mount tracefs at /sys/kernel/tracing: %s", strerror(-err)), err;
 	return 0;
 }
 
@@ -180,6 +221,16 @@ int vg_sensor_start(struct vg_sensor *s, const struct vg_sensor_opts *o)
 	vg_buf_release(&load_log);
 	s->backend = b;
 
+	if (o->watches) {
+		struct vg_watch_maps maps;
+
+		vg_sensor_watch_maps(s, &maps);
+		err = vg_watchlist_install(o->watches, &maps);
+		if (err) {
+			vg_sensor_destroy(s);
+			return err;
+		}
+	}
 	err = vigil_bpf__attach(s->skel);
 	if (err) {
 		vg_error("cannot attach BPF programs (%s backend): %s", vg_backend_name(b),
@@ -199,6 +250,15 @@ void vg_sensor_destroy(struct vg_sensor *s)
 int vg_sensor_ringbuf_fd(const struct vg_sensor *s)
 {
 	return bpf_map__fd(s->skel->maps.vg_events);
+}
+
+void vg_sensor_watch_maps(const struct vg_sensor *s, struct vg_watch_maps *m)
+{
+	m->dirs = bpf_map__fd(s->skel->maps.vg_watch_dirs);
+	m->names = bpf_map__fd(s->skel->maps.vg_watch_names);
+	m->lpm = bpf_map__fd(s->skel->maps.vg_watch_lpm);
+	m->gen = bpf_map__fd(s->skel->maps.vg_watch_gen);
+	m->inodes = bpf_map__fd(s->skel->maps.vg_watched_inodes);
 }
 
 /* Sum one per-CPU array map into out[0..n). */

@@ -20,14 +20,25 @@ enum vg_attach_backend {
 	VG_BACKEND_RAW_TP,	/* raw tracepoints (v4.17+) */
 };
 
+/* Sensors, by the prefix of their BPF program names. */
+enum vg_sensor_set {
+	VG_SENSOR_PROCESS = 1 << 0,	/* vg_exec_*, vg_fork_*, vg_exit_* */
+	VG_SENSOR_FILE = 1 << 1,	/* vg_file_* */
+	VG_SENSOR_PRIV = 1 << 2,	/* vg_priv_* */
+	VG_SENSOR_ALL = (1 << 3) - 1,
+};
+
 struct vg_sensor_opts {
 	enum vg_attach_backend backend;
+	unsigned int sensors;		/* enum vg_sensor_set mask; 0: all */
 	uint32_t filter_pid;		/* 0: all */
 	const char *filter_comm;	/* NULL: all */
 	uint32_t self_pid;		/* never reported; 0: none */
 	uint64_t wakeup_bytes;		/* batch wakeups (see lib/emit.bpf.h); 0: every event */
 	uint32_t ringbuf_bytes;		/* power of two, >= 4096; 0: default 8 MiB */
 	const char *verifier_log_dir;	/* where a failed load's log goes; NULL: /var/log/vigil */
+	bool file_all;			/* file sensor: every operation, no watch list */
+	const struct vg_watchlist *watches; /* installed between load and attach */
 };
 
 struct vg_counters {
@@ -36,6 +47,7 @@ struct vg_counters {
 };
 
 struct vigil_bpf;
+struct vg_watchlist;
 
 struct vg_sensor {
 	struct vigil_bpf *skel;
@@ -51,6 +63,10 @@ int vg_sensor_start(struct vg_sensor *s, const struct vg_sensor_opts *opts);
 void vg_sensor_destroy(struct vg_sensor *s);
 
 int vg_sensor_ringbuf_fd(const struct vg_sensor *s);
+
+struct vg_watch_maps;
+/* The file sensor's watch-list maps (src/watch.c fills them). */
+void vg_sensor_watch_maps(const struct vg_sensor *s, struct vg_watch_maps *m);
 int vg_sensor_read_counters(const struct vg_sensor *s, struct vg_counters *c);
 
 const char *vg_backend_name(enum vg_attach_backend b);

@@ -20,4 +20,7 @@ const volatile __u32 vg_self_pid __weak = 0;
 /* Only report tasks whose comm equals this; empty: all. */
 const volatile char vg_filter_comm[16] __weak = {};
 
+/* File sensor: report every file operation, not only watched paths. */
+const volatile bool vg_file_all __weak = false;
+
 #endif /* VIGIL_CONFIG_BPF_H */

@@ -139,17 +139,22 @@ static __always_inline __u32 vg_walk_finish(struct vg_scratch *s, bool *truncate
  * s->path; returns the start offset, the path ends at VG_PATH_BUF - 1
  * (NUL).  *truncated is set when components were dropped.
  */
-static __always_inline __u32 vg_path_of_file(struct vg_scratch *s, struct file *f,
-					     bool *truncated)
+static __always_inline __u32 vg_path_of_dentry(struct vg_scratch *s, struct dentry *dentry,
+					       struct vfsmount *vfsmnt, bool *truncated)
 {
-	struct vfsmount *vfsmnt = BPF_CORE_READ(f, f_path.mnt);
-
 	vg_walk_init(s);
-	s->walk.dentry = (__u64)BPF_CORE_READ(f, f_path.dentry);
+	s->walk.dentry = (__u64)dentry;
 	s->walk.vfsmnt = (__u64)vfsmnt;
 	s->walk.mnt = (__u64)container_of(vfsmnt, struct mount, mnt);
 	bpf_loop(VG_PATH_MAX_DEPTH, vg_walk_dentry_step, NULL, 0);
 	return vg_walk_finish(s, truncated);
+}
+
+static __always_inline __u32 vg_path_of_file(struct vg_scratch *s, struct file *f,
+					     bool *truncated)
+{
+	return vg_path_of_dentry(s, BPF_CORE_READ(f, f_path.dentry), BPF_CORE_READ(f, f_path.mnt),
+				 truncated);
 }
 
 /* cgroup v2 path ("/a/b", "/" for the root) of a kernfs node, same conventions. */

@@ -27,6 +27,8 @@ enum vg_event_type {
 	VG_EV_EXEC = 1,
 	VG_EV_FORK = 2,
 	VG_EV_EXIT = 3,
+	VG_EV_FILE = 4,
+	VG_EV_PRIV = 5,
 	VG_EV_TYPE_MAX,
 };
 
@@ -34,6 +36,8 @@ enum vg_event_type {
 #define VG_EXEC_VERSION	1
 #define VG_FORK_VERSION	1
 #define VG_EXIT_VERSION	1
+#define VG_FILE_VERSION	1
+#define VG_PRIV_VERSION	1
 
 /*
  * Why an event, or part of one, did not reach user space.  Counted per CPU
@@ -45,6 +49,8 @@ enum vg_loss_reason {
 	VG_LOSS_ARGS_READ,		/* argv could not be read (event sent without) */
 	VG_LOSS_EXE_READ,		/* exe path walk failed (event sent without) */
 	VG_LOSS_CGROUP_READ,		/* cgroup path walk failed (event sent without) */
+	VG_LOSS_PENDING_FULL,		/* enter/exit pairing map full: event dropped */
+	VG_LOSS_PATH_READ,		/* file path could not be read (event sent without) */
 	VG_LOSS_MAX,
 };
 
@@ -124,6 +130,112 @@ struct vg_exit {
 	__u64 lifetime_ns;
 };
 
+/* ---- file ------------------------------------------------------------- */
+
+enum vg_file_op {
+	VG_FILE_OPEN = 1,	/* open, openat, openat2, creat */
+	VG_FILE_WRITE,		/* write, pwrite64, writev, pwritev(2) on a watched file */
+	VG_FILE_TRUNCATE,	/* truncate, ftruncate */
+	VG_FILE_UNLINK,		/* unlink, unlinkat */
+	VG_FILE_RMDIR,		/* rmdir, unlinkat(AT_REMOVEDIR) */
+	VG_FILE_MKDIR,		/* mkdir, mkdirat */
+	VG_FILE_RENAME,		/* rename, renameat, renameat2: path -> new_path */
+	VG_FILE_LINK,		/* link, linkat: path (existing) -> new_path (new name) */
+	VG_FILE_SYMLINK,	/* symlink, symlinkat: path (new link) -> new_path (target text) */
+	VG_FILE_CHMOD,		/* chmod, fchmod, fchmodat, fchmodat2 */
+	VG_FILE_CHOWN,		/* chown, fchown, lchown, fchownat */
+	VG_FILE_OP_MAX,
+};
+
+/* How the event matched the watch list (vg_file.match). */
+enum vg_file_match {
+	VG_MATCH_EXACT = 1 << 0,	/* an exact watched path */
+	VG_MATCH_PREFIX = 1 << 1,	/* under a watched directory */
+	VG_MATCH_ALL = 1 << 2,		/* --all: no watch list */
+	VG_MATCH_UNNORMALIZED = 1 << 3,	/* path has "." or ".." components: user space decides */
+	VG_MATCH_NEW_PATH = 1 << 4,	/* matched on new_path (rename/link destination) */
+};
+
+enum vg_file_flags {
+	VG_FILE_PATH_TRUNCATED = 1 << 0,
+	VG_FILE_NEW_PATH_TRUNCATED = 1 << 1,
+	VG_FILE_PATH_CANONICAL = 1 << 2,	/* path from the kernel's dentries (symlinks resolved) */
+	VG_FILE_WRITE_INTENT = 1 << 3,		/* open for writing, or O_TRUNC */
+};
+
+#define VG_FILE_PATH_LEN 1024	/* each of path and new_path, NUL included */
+
+/*
+ * file: a file-system operation on a watched path (or any, with --all),
+ * sent at syscall exit so it carries the result.  Variable size: the record
+ * ends after path's NUL, or after new_path's NUL when new_path_len > 0.
+ */
+struct vg_file {
+	struct vg_event_hdr hdr;
+	__u32 syscall;		/* syscall number */
+	__u16 op;		/* enum vg_file_op */
+	__u16 match;		/* enum vg_file_match */
+	__s64 result;		/* return value, or -errno */
+	__u32 flags;		/* open flags, AT_* flags, RENAME_* flags */
+	__u32 mode;		/* open/creat/mkdir/chmod mode */
+	__u32 uid;		/* chown: requested owner ((u32)-1: unchanged) */
+	__u32 gid;
+	__s32 fd;		/* fd-based ops, writes, the fd an open returned; -1 otherwise */
+	__u32 file_flags;	/* enum vg_file_flags */
+	__u64 ino;		/* target inode, when known (0 otherwise) */
+	__u32 dev;		/* target device (kernel encoding: major << 20 | minor) */
+	__u32 i_mode;		/* target's type and permission bits, when known */
+	__u64 count;		/* write: bytes requested; truncate: new length */
+	__s64 offset;		/* pwrite*: position; -1 otherwise */
+	__u16 path_len;		/* bytes in path, without NUL */
+	__u16 new_path_len;	/* bytes in new_path, without NUL; 0: none */
+	__u32 _pad;
+	char path[VG_FILE_PATH_LEN];
+	char new_path[VG_FILE_PATH_LEN];
+};
+
+/* ---- priv ------------------------------------------------------------- */
+
+enum vg_priv_op {
+	VG_PRIV_SETUID = 1,
+	VG_PRIV_SETGID,
+	VG_PRIV_SETREUID,
+	VG_PRIV_SETREGID,
+	VG_PRIV_SETRESUID,
+	VG_PRIV_SETRESGID,
+	VG_PRIV_SETFSUID,
+	VG_PRIV_SETFSGID,
+	VG_PRIV_CAPSET,
+	VG_PRIV_EXEC,		/* exec changed credentials (set-user/group-ID binary, file caps) */
+	VG_PRIV_OTHER,		/* credentials changed across another syscall */
+	VG_PRIV_OP_MAX,
+};
+
+struct vg_creds {
+	__u32 uid, gid, euid, egid, suid, sgid, fsuid, fsgid;
+	__u64 cap_effective;
+	__u64 cap_permitted;
+	__u64 cap_inheritable;
+};
+
+/*
+ * priv: a credential-changing syscall (sent at exit, with the result and
+ * the credentials before and after), or an exec / other syscall that
+ * changed credentials.
+ */
+struct vg_priv {
+	struct vg_event_hdr hdr;
+	__u32 syscall;		/* syscall number (execve/execveat for VG_PRIV_EXEC) */
+	__u16 op;		/* enum vg_priv_op */
+	__u16 _pad;
+	__s64 result;		/* return value, or -errno */
+	__u64 args[3];		/* the ids requested, as passed */
+	struct vg_creds old;
+	struct vg_creds new;
+};
+
+#define VG_FILE_FIXED_SIZE	((__u32)__builtin_offsetof(struct vg_file, path))
+#define VG_FILE_NEW_PATH_OFF	((__u32)__builtin_offsetof(struct vg_file, new_path))
 #define VG_EXEC_FIXED_SIZE	((__u32)__builtin_offsetof(struct vg_exec, args))
 
 _Static_assert(sizeof(struct vg_task_ctx) == 80, "vg_task_ctx layout changed");
@@ -132,5 +244,9 @@ _Static_assert(sizeof(struct vg_fork) == 112, "vg_fork layout changed");
 _Static_assert(sizeof(struct vg_exit) == 120, "vg_exit layout changed");
 _Static_assert(__builtin_offsetof(struct vg_exec, args) % 8 == 0, "vg_exec args misaligned");
 _Static_assert((VG_ARGS_LEN & (VG_ARGS_LEN - 1)) == 0, "VG_ARGS_LEN must be a power of two");
+_Static_assert(sizeof(struct vg_creds) == 56, "vg_creds layout changed");
+_Static_assert(sizeof(struct vg_priv) == 96 + 40 + 112, "vg_priv layout changed");
+_Static_assert(__builtin_offsetof(struct vg_file, path) == 96 + 80, "vg_file layout changed");
+_Static_assert((VG_FILE_PATH_LEN & (VG_FILE_PATH_LEN - 1)) == 0, "VG_FILE_PATH_LEN must be a power of two");
 
 #endif /* VIGIL_EVENT_H */

@@ -22,6 +22,9 @@ struct got_event {
 	bool args_truncated;
 	bool in_container;
 	struct vg_container container;
+	/* file events: the completed view (paths normalised, FIM) */
+	char *file_path, *file_new_path, *change, *target;
+	struct vg_fim_state before, after;
 };
 
 struct collector {
@@ -30,12 +33,12 @@ struct collector {
 	size_t n, cap;
 };
 
-static char *dup_or_null(const char *s)
+static inline char *dup_or_null(const char *s)
 {
 	return s ? strdup(s) : NULL;
 }
 
-static int collect_event(const struct vg_event_view *v, void *ctx)
+static inline int collect_event(const struct vg_event_view *v, void *ctx)
 {
 	struct collector *c = ctx;
 	struct got_event *g;
@@ -72,10 +75,18 @@ static int collect_event(const struct vg_event_view *v, void *ctx)
 		g->in_container = true;
 		g->container = *v->proc.container;
 	}
+	if (v->hdr->type == VG_EV_FILE) {
+		g->file_path = dup_or_null(v->file_view.path);
+		g->file_new_path = dup_or_null(v->file_view.new_path);
+		g->change = dup_or_null(v->file_view.change);
+		g->target = dup_or_null(v->file_view.target);
+		g->before = v->file_view.before;
+		g->after = v->file_view.after;
+	}
 	return 0;
 }
 
-static void collector_clear(struct collector *c)
+static inline void collector_clear(struct collector *c)
 {
 	for (size_t i = 0; i < c->n; i++) {
 		free(c->ev[i].rec);
@@ -83,15 +94,23 @@ static void collector_clear(struct collector *c)
 		free(c->ev[i].cgroup);
 		free(c->ev[i].parent_exe);
 		free(c->ev[i].args);
+		free(c->ev[i].file_path);
+		free(c->ev[i].file_new_path);
+		free(c->ev[i].change);
+		free(c->ev[i].target);
 	}
 	c->n = 0;
 }
 
-static int collector_start(struct collector *c, enum vg_attach_backend backend)
+/* Start the agent with every sensor; watches (may be NULL) enable FIM. */
+static inline int collector_start_watching(struct collector *c, enum vg_attach_backend backend,
+				    const struct vg_watchlist *watches)
 {
 	struct vg_agent_opts o = {
 		.sensor = { .backend = backend, .wakeup_bytes = 64 * 1024 },
 		.flush_ms = 20,
+		.watches = watches,
+		.fim = watches != NULL,
 		.on_event = collect_event,
 		.ctx = c,
 	};
@@ -100,7 +119,12 @@ static int collector_start(struct collector *c, enum vg_attach_backend backend)
 	return vg_agent_start(&c->agent, &o);
 }
 
-static void collector_stop(struct collector *c)
+static inline int collector_start(struct collector *c, enum vg_attach_backend backend)
+{
+	return collector_start_watching(c, backend, NULL);
+}
+
+static inline void collector_stop(struct collector *c)
 {
 	collector_clear(c);
 	free(c->ev);
@@ -110,7 +134,7 @@ static void collector_stop(struct collector *c)
 }
 
 /* The first event of `type` about process `pid` (NULL if none yet). */
-static struct got_event *collector_find(struct collector *c, uint16_t type, uint32_t pid)
+static inline struct got_event *collector_find(struct collector *c, uint16_t type, uint32_t pid)
 {
 	for (size_t i = 0; i < c->n; i++)
 		if (c->ev[i].hdr->type == type && c->ev[i].hdr->task.pid == pid)
@@ -119,7 +143,7 @@ static struct got_event *collector_find(struct collector *c, uint16_t type, uint
 }
 
 /* Poll until the event arrives or timeout_ms passes. */
-static struct got_event *collector_wait(struct collector *c, uint16_t type, uint32_t pid,
+static inline struct got_event *collector_wait(struct collector *c, uint16_t type, uint32_t pid,
 					int timeout_ms)
 {
 	struct timespec t0, t;
@@ -138,8 +162,42 @@ static struct got_event *collector_wait(struct collector *c, uint16_t type, uint
 	}
 }
 
+/* The first file event with this op whose (normalised) path or new path is `path`. */
+static inline struct got_event *collector_find_file(struct collector *c, uint16_t op, const char *path)
+{
+	for (size_t i = 0; i < c->n; i++) {
+		struct got_event *g = &c->ev[i];
+
+		if (g->hdr->type != VG_EV_FILE || ((const struct vg_file *)g->rec)->op != op)
+			continue;
+		if ((g->file_path && !strcmp(g->file_path, path)) ||
+		    (g->file_new_path && !strcmp(g->file_new_path, path)))
+			return g;
+	}
+	return NULL;
+}
+
+static inline struct got_event *collector_wait_file(struct collector *c, uint16_t op, const char *path,
+					     int timeout_ms)
+{
+	struct timespec t0, t;
+	struct got_event *g;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (;;) {
+		g = collector_find_file(c, op, path);
+		if (g)
+			return g;
+		clock_gettime(CLOCK_MONOTONIC, &t);
+		if ((t.tv_sec - t0.tv_sec) * 1000 + (t.tv_nsec - t0.tv_nsec) / 1000000 > timeout_ms)
+			return NULL;
+		if (vg_agent_poll(&c->agent, 20) < 0)
+			return NULL;
+	}
+}
+
 /* Count events of `type` about `pid`. */
-static size_t collector_count(struct collector *c, uint16_t type, uint32_t pid)
+static inline size_t collector_count(struct collector *c, uint16_t type, uint32_t pid)
 {
 	size_t n = 0;
 
