@@ -25,19 +25,21 @@ expect() {
 	rc=$?
 	if (( rc != want )); then
 		fail "$name" "exit $rc, expected $want (stderr: $(head -c 300 "$TMP/err"))"
-	elif [[ -n $re ]] && ! grep -Eq "$re" "$TMP/err"; then
+	elif [[ -n $re ]] && ! grep -Eq -- "$re" "$TMP/err"; then
 		fail "$name" "stderr does not match /$re/: $(head -c 300 "$TMP/err")"
 	else
 		ok "$name"
 	fi
 }
 
-# start_trace OUT ARGS...: start `vigil trace exec` writing to OUT, wait until attached
+# start_trace OUT [TARGET] ARGS...: start `vigil trace TARGET` (default exec)
+# writing to OUT, wait until attached
 start_trace() {
-	local out=$1
+	local out=$1 target=exec
 	shift
+	case ${1:-} in exec|file|priv) target=$1; shift ;; esac
 	rm -f "$TMP/ready"
-	"$VIGIL" trace exec --output "$out" --ready-file "$TMP/ready" "$@" 2>"$TMP/trace.err" &
+	"$VIGIL" trace "$target" --output "$out" --ready-file "$TMP/ready" "$@" 2>"$TMP/trace.err" &
 	bg_pid=$!
 	for _ in $(seq 100); do
 		[[ -e $TMP/ready ]] && return 0
@@ -220,6 +222,80 @@ if stop_trace; then
 	fi
 else
 	fail $name "vigil run did not exit 0 on SIGTERM: $(tail -3 "$TMP/run.err")"
+fi
+
+# ---- trace file / priv --------------------------------------------------------
+expect file_relative_path_rejected 2 "--path: 'etc/shadow' is not an absolute path" \
+	"$VIGIL" trace file --path etc/shadow
+expect file_all_and_path_conflict 2 "exclude each other" "$VIGIL" trace file --all --path /etc/shadow
+expect path_only_for_file 2 "only for 'trace file'" "$VIGIL" trace exec --path /etc/shadow
+
+name=trace_file_json_fim
+mkdir -p "$TMP/w/sub"
+printf 'one\n' >"$TMP/w/watched"
+printf 'x\n' >"$TMP/w/unwatched"
+if start_trace "$TMP/file.jsonl" file -o json --path "$TMP/w/watched" --path "$TMP/w/sub/"; then
+	( cd "$TMP/w" && printf 'two\n' >>watched && printf 'y\n' >>unwatched && touch sub/new )
+	stop_trace
+	w=$(jq -c 'select(.kind == "file" and .file.op == "write")' "$TMP/file.jsonl" | head -1)
+	before=$(printf 'one\n' | sha256sum | cut -d' ' -f1)
+	after=$(printf 'one\ntwo\n' | sha256sum | cut -d' ' -f1)
+	if [[ -z $w ]]; then
+		fail $name "no write event: $(head -c 600 "$TMP/file.jsonl")"
+	elif ! jq -e --arg p "$TMP/w/watched" --arg b "$before" --arg a "$after" '
+		.file.path == $p and .file.result == 4 and .file.count == 4
+		and .file.change == "write" and .file.sha256_before == $b and .file.sha256_after == $a
+		and .file.match == "exact" and .process.comm == "bash"
+		and .file.before.size == 4 and .file.after.size == 8' <<<"$w" >/dev/null; then
+		fail $name "unexpected write event: $w"
+	elif ! jq -e -s --arg p "$TMP/w/sub/new" 'any(.[]; .file.path == $p and .file.op == "open"
+		and .file.match == "prefix" and any(.file.open_flags[]; . == "O_CREAT"))' \
+		"$TMP/file.jsonl" >/dev/null; then
+		fail $name "no open(O_CREAT) event for the subtree: $(jq -c 'select(.kind == "file")
+			| [.file.op, .file.path, .file.match]' "$TMP/file.jsonl")"
+	elif grep -q unwatched "$TMP/file.jsonl"; then
+		fail $name "an unwatched file was reported"
+	else
+		ok $name
+	fi
+else
+	fail $name "vigil did not start"
+fi
+
+name=trace_priv_keeps_loginuid_across_setuid
+if start_trace "$TMP/priv.jsonl" priv -o json; then
+	# a login session (loginuid 1000) whose root shell drops to nobody, as sudo -u would
+	( echo 1000 >/proc/self/loginuid &&
+	  exec setpriv --reuid=65534 --regid=65534 --clear-groups /bin/true vigil-cli-priv )
+	stop_trace
+	ev=$(jq -c 'select(.kind == "priv" and .priv.new.uid == 65534 and .priv.op != "setresgid"
+		and .priv.op != "setgid" and .priv.op != "setregid")' "$TMP/priv.jsonl" | head -1)
+	if [[ -z $ev ]]; then
+		fail $name "no uid-changing priv event: $(head -c 600 "$TMP/priv.jsonl")"
+	elif ! jq -e '.process.loginuid == 1000 and .priv.old.uid == 0 and .priv.old.euid == 0
+		and .priv.new.euid == 65534 and .priv.result == 0 and .process.uid == 65534
+		and (.priv.op | test("^set(res|re)?uid$"))' <<<"$ev" >/dev/null; then
+		fail $name "unexpected priv event: $ev"
+	else
+		ok $name
+	fi
+else
+	fail $name "vigil did not start"
+fi
+
+name=run_watches_etc_shadow_by_default
+rm -f "$TMP/ready"
+"$VIGIL" run --output "$TMP/run2.jsonl" --ready-file "$TMP/ready" 2>"$TMP/run2.err" &
+bg_pid=$!
+for _ in $(seq 100); do [[ -e $TMP/ready ]] && break; sleep 0.1; done
+cat /etc/shadow >/dev/null	# a read: nothing is modified
+if stop_trace && jq -e -s 'any(.[]; .kind == "file" and .file.path == "/etc/shadow"
+	and .file.op == "open" and .process.comm == "cat" and .file.match == "exact")' \
+	"$TMP/run2.jsonl" >/dev/null; then
+	ok $name
+else
+	fail $name "no open event for /etc/shadow: $(jq -c 'select(.kind == "file" or .kind == "stats")
+		| [.kind, .process.comm, .file.path, .stats.sent, .stats.lost.total]' "$TMP/run2.jsonl")"
 fi
 
 # ---- probe -------------------------------------------------------------------
