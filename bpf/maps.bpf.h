@@ -139,4 +139,24 @@ struct {
 	__type(value, struct vg_priv);
 } vg_priv_pending SEC(".maps") __weak;
 
+/* Privilege sensor, opt-in "any syscall" mode (bpf/priv/anysys.bpf.c):
+ * what a thread's credentials were when its current syscall entered.
+ * Task-local storage, found through the task itself: no hash lookup or
+ * update per syscall, freed with the task, never full.  Writer:
+ * vg_priv_anysys_enter.  Reader: vg_priv_anysys_exit.  Created (and the
+ * programs loaded) only with --all-syscalls: src/sensor.c. */
+struct vg_priv_anysys_state {
+	__u64 cred;		/* struct cred * (real_cred) at entry; 0: no syscall in flight */
+	__u32 nr;		/* syscall number at entry */
+	__u32 compat;		/* nr is a 32-bit (ia32) syscall number */
+	struct vg_creds old;	/* the values behind `cred` at entry */
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct vg_priv_anysys_state);
+} vg_priv_anysys SEC(".maps") __weak;
+
 #endif /* VIGIL_MAPS_BPF_H */

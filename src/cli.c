@@ -129,6 +129,7 @@ int vg_cli_stream(const struct vg_cli_opts *o)
 			.wakeup_bytes = DEFAULT_WAKEUP_BYTES,
 			.sensors = o->sensors,
 			.file_all = o->file_all,
+			.priv_all_syscalls = o->priv_all_syscalls,
 		},
 		.watches = o->watches.n ? &o->watches : NULL,
 		.fim = o->fim,

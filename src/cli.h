@@ -35,6 +35,7 @@ struct vg_cli_opts {
 	unsigned int sensors;		/* enum vg_sensor_set; 0: all */
 	struct vg_watchlist watches;	/* file sensor watch list */
 	bool file_all;			/* file sensor: every operation */
+	bool priv_all_syscalls;		/* priv sensor: changes across any syscall */
 	bool fim;			/* digests and before/after of watched files */
 };
 

@@ -547,6 +547,7 @@ void vg_render_stats(struct vg_buf *b, enum vg_format fmt, const struct vg_agent
 	json_u64(b, "capacity", st->procs.capacity);
 	json_u64(b, "evicted", st->procs.evicted);
 	vg_buf_addc(b, '}');
+	json_u64(b, "file_filtered", st->file_filtered);
 	vg_buf_adds(b, "}}\n");
 }
 

@@ -90,8 +90,12 @@ static unsigned int program_sensor(const char *name)
 /*
  * Load only the enabled sensors' programs, and of programs that come in a
  * tp_btf and a raw_tp variant (names ending _btf / _raw), only the chosen one.
+ * The priv sensor's any-syscall programs (vg_priv_anysys_*, on every syscall
+ * of every task) load only when asked for; their task-storage map is not
+ * even created otherwise (kernels before 5.11 have none).
  */
-static void select_programs(struct vigil_bpf *skel, unsigned int sensors, enum vg_attach_backend b)
+static void select_programs(struct vigil_bpf *skel, unsigned int sensors, enum vg_attach_backend b,
+			    bool priv_all_syscalls)
 {
 	struct bpf_program *prog;
 
@@ -99,12 +103,16 @@ static void select_programs(struct vigil_bpf *skel, unsigned int sensors, enum v
 		const char *name = bpf_program__name(prog);
 		bool load = sensors & program_sensor(name);
 
+		if (has_prefix(name, "vg_priv_anysys_"))
+			load = load && priv_all_syscalls;
 		if (has_suffix(name, "_btf"))
 			load = load && b == VG_BACKEND_TP_BTF;
 		else if (has_suffix(name, "_raw"))
 			load = load && b == VG_BACKEND_RAW_TP;
 		bpf_program__set_autoload(prog, load);
 	}
+	bpf_map__set_autocreate(skel->maps.vg_priv_anysys,
+				priv_all_syscalls && (sensors & VG_SENSOR_PRIV));
 }
 
 static int configure(struct vigil_bpf *skel, const struct vg_sensor_opts *o)
@@ -121,6 +129,7 @@ static int configure(struct vigil_bpf *skel, const struct vg_sensor_opts *o)
 	skel->rodata->vg_self_pid = o->self_pid;
 	skel->rodata->vg_wakeup_bytes = o->wakeup_bytes;
 	skel->rodata->vg_file_all = o->file_all;
+	skel->rodata->vg_priv_all_syscalls = o->priv_all_syscalls;
 	if (o->filter_comm)
 		strncpy((char *)skel->rodata->vg_filter_comm, o->filter_comm,
 			sizeof(skel->rodata->vg_filter_comm) - 1);
@@ -158,7 +167,7 @@ static struct vigil_bpf *try_load(const struct vg_sensor_opts *o, enum vg_attach
 		*err = -errno;
 		return NULL;
 	}
-	select_programs(skel, o->sensors ? o->sensors : VG_SENSOR_ALL, b);
+	select_programs(skel, o->sensors ? o->sensors : VG_SENSOR_ALL, b, o->priv_all_syscalls);
 	*err = configure(skel, o);
 	if (!*err)
 		*err = vigil_bpf__load(skel);
@@ -230,6 +239,11 @@ int vg_sensor_start(struct vg_sensor *s, const struct vg_sensor_opts *o)
 			vg_sensor_destroy(s);
 			return err;
 		}
+		err = vg_watchlist_gate_existing_writers(o->watches, &maps, "/proc");
+		if (err < 0)
+			vg_warn("cannot scan /proc for open watched files: %s", strerror(-err));
+		else if (err)
+			vg_debug("%d watched files were already open for writing", err);
 	}
 	err = vigil_bpf__attach(s->skel);
 	if (err) {
@@ -259,6 +273,7 @@ void vg_sensor_watch_maps(const struct vg_sensor *s, struct vg_watch_maps *m)
 	m->lpm = bpf_map__fd(s->skel->maps.vg_watch_lpm);
 	m->gen = bpf_map__fd(s->skel->maps.vg_watch_gen);
 	m->inodes = bpf_map__fd(s->skel->maps.vg_watched_inodes);
+	m->gate = bpf_map__fd(s->skel->maps.vg_write_gate);
 }
 
 /* Sum one per-CPU array map into out[0..n). */

@@ -38,6 +38,8 @@ struct vg_sensor_opts {
 	uint32_t ringbuf_bytes;		/* power of two, >= 4096; 0: default 8 MiB */
 	const char *verifier_log_dir;	/* where a failed load's log goes; NULL: /var/log/vigil */
 	bool file_all;			/* file sensor: every operation, no watch list */
+	bool priv_all_syscalls;		/* priv sensor: also a credential change across any
+					 * syscall (vg_priv_anysys_*: loaded only then) */
 	const struct vg_watchlist *watches; /* installed between load and attach */
 };
 

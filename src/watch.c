@@ -1,11 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
+#include <unistd.h>
 #include <bpf/bpf.h>
 
 #include "log.h"
@@ -200,4 +203,84 @@ unsigned int vg_watchlist_match(const struct vg_watchlist *wl, const char *path)
 			match |= VG_MATCH_EXACT;
 	}
 	return match;
+}
+
+/* The open flags of /proc/PID/fdinfo/FD ("flags:\t0100002", octal), or -1. */
+static long fd_flags(const char *proc_root, const char *pid, const char *fd)
+{
+	char path[PATH_MAX], line[128];
+	long flags = -1;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s/fdinfo/%s", proc_root, pid, fd);
+	f = fopen(path, "re");
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "flags: %lo", &flags) == 1)
+			break;
+	fclose(f);
+	return flags;
+}
+
+static int gate_fd_if_watched(const struct vg_watchlist *wl, const struct vg_watch_maps *m,
+			      const char *proc_root, const char *pid, const char *fd)
+{
+	char link[PATH_MAX], target[PATH_MAX];
+	struct vg_watch_val val = {};
+	struct vg_inode_key key = {};
+	uint32_t tgid = (uint32_t)strtoul(pid, NULL, 10), one = 1;
+	struct stat st;
+	long flags;
+	ssize_t n;
+
+	snprintf(link, sizeof(link), "%s/%s/fd/%s", proc_root, pid, fd);
+	n = readlink(link, target, sizeof(target) - 1);
+	if (n <= 0 || target[0] != '/')
+		return 0;	/* sockets, pipes, anonymous inodes */
+	target[n] = '\0';
+	val.match = vg_watchlist_match(wl, target);
+	if (!val.match)
+		return 0;
+	flags = fd_flags(proc_root, pid, fd);
+	if (flags < 0 || (flags & O_ACCMODE) == O_RDONLY)
+		return 0;
+	if (stat(link, &st) || !S_ISREG(st.st_mode))
+		return 0;
+	key.ino = st.st_ino;
+	key.dev = kernel_dev(st.st_dev);
+	if (bpf_map_update_elem(m->inodes, &key, &val, BPF_ANY) ||
+	    bpf_map_update_elem(m->gate, &tgid, &one, BPF_ANY))
+		return -errno;
+	return 1;
+}
+
+int vg_watchlist_gate_existing_writers(const struct vg_watchlist *wl,
+				       const struct vg_watch_maps *m, const char *proc_root)
+{
+	DIR *procs = opendir(proc_root), *fds;
+	struct dirent *p, *f;
+	char path[PATH_MAX];
+	int n = 0, r;
+
+	if (!procs)
+		return -errno;
+	while ((p = readdir(procs))) {
+		if (p->d_name[0] < '0' || p->d_name[0] > '9')
+			continue;
+		snprintf(path, sizeof(path), "%s/%s/fd", proc_root, p->d_name);
+		fds = opendir(path);
+		if (!fds)
+			continue;	/* exited, or a kernel thread */
+		while ((f = readdir(fds))) {
+			if (f->d_name[0] == '.')
+				continue;
+			r = gate_fd_if_watched(wl, m, proc_root, p->d_name, f->d_name);
+			if (r > 0)
+				n++;
+		}
+		closedir(fds);
+	}
+	closedir(procs);
+	return n;
 }

@@ -35,11 +35,20 @@ int vg_watchlist_add(struct vg_watchlist *wl, const char *spec, const char *orig
 
 /* The maps to compile into (fds). */
 struct vg_watch_maps {
-	int dirs, names, lpm, gen, inodes;
+	int dirs, names, lpm, gen, inodes, gate;
 };
 
 /* Fill the maps from wl and bump the generation.  Returns 0 or -errno. */
 int vg_watchlist_install(const struct vg_watchlist *wl, const struct vg_watch_maps *m);
+
+/*
+ * Processes that already hold a watched regular file open for writing (read
+ * from /proc/PID/fd and fdinfo): mark the file's inode and let the process
+ * through the write gate, so its writes are reported like those of a process
+ * that opens the file after vigil started.  Returns the number of such fds.
+ */
+int vg_watchlist_gate_existing_writers(const struct vg_watchlist *wl,
+				       const struct vg_watch_maps *m, const char *proc_root);
 
 /* VG_MATCH_EXACT / VG_MATCH_PREFIX if a normalised absolute path is watched,
  * else 0 (what the kernel does for resolved paths, for the ones it could

@@ -124,6 +124,23 @@ static inline int collector_start(struct collector *c, enum vg_attach_backend ba
 	return collector_start_watching(c, backend, NULL);
 }
 
+/* Start the agent with these sensor options (backend, opt-in modes, ...);
+ * wakeup_bytes defaults as in collector_start_watching. */
+static inline int collector_start_sensor(struct collector *c, const struct vg_sensor_opts *so)
+{
+	struct vg_agent_opts o = {
+		.sensor = *so,
+		.flush_ms = 20,
+		.on_event = collect_event,
+		.ctx = c,
+	};
+
+	if (!o.sensor.wakeup_bytes)
+		o.sensor.wakeup_bytes = 64 * 1024;
+	memset(c, 0, sizeof(*c));
+	return vg_agent_start(&c->agent, &o);
+}
+
 static inline void collector_stop(struct collector *c)
 {
 	collector_clear(c);

@@ -73,8 +73,8 @@ static int rm_one(const char *p, const struct stat *st, int type, struct FTW *f)
 	return remove(p);
 }
 
-/* Fresh tree and a fresh agent watching it; false (and FAIL) on error. */
-static bool setup(void)
+/* Fresh tree and watch list; false (and FAIL) on error. */
+static bool setup_tree(void)
 {
 	char tmpl[] = "/tmp/vigil-file-XXXXXX";
 
@@ -99,7 +99,14 @@ static bool setup(void)
 		if (!ASSERT_OK(vg_watchlist_add(&wl, subdir, "test"), "watch sub/"))
 			return false;
 	}
-	return ASSERT_OK(collector_start_watching(&c, VG_BACKEND_AUTO, &wl), "start agent");
+	return true;
+}
+
+/* Fresh tree and a fresh agent watching it. */
+static bool setup(void)
+{
+	return setup_tree() &&
+	       ASSERT_OK(collector_start_watching(&c, VG_BACKEND_AUTO, &wl), "start agent");
 }
 
 static void teardown(void)
@@ -492,6 +499,34 @@ out:
 	teardown();
 }
 
+/* Files already open for writing when vigil starts: writes still reported. */
+static void test_writers_from_before_start(void)
+{
+	int exact_fd = -1, sub_fd = -1;
+	struct got_event *g;
+
+	if (!setup_tree())
+		goto out;
+	exact_fd = open(SHADOW, O_WRONLY | O_APPEND);
+	sub_fd = open(SUBF, O_RDWR | O_APPEND);
+	if (!ASSERT_OK(collector_start_watching(&c, VG_BACKEND_AUTO, &wl), "start agent"))
+		goto out;
+	ASSERT_EQ(write(exact_fd, "e\n", 2), 2, "write exact");
+	ASSERT_EQ(write(sub_fd, "s\n", 2), 2, "write under subtree");
+	g = collector_wait_file(&c, VG_FILE_WRITE, SHADOW, 3000);
+	if (ASSERT_OK_PTR(g, "write to the exact watch"))
+		ASSERT_EQ(rec(g)->fd, exact_fd, "fd");
+	g = collector_wait_file(&c, VG_FILE_WRITE, SUBF, 3000);
+	if (ASSERT_OK_PTR(g, "write under the subtree watch"))
+		ASSERT_EQ(rec(g)->fd, sub_fd, "fd");
+out:
+	if (exact_fd >= 0)
+		close(exact_fd);
+	if (sub_fd >= 0)
+		close(sub_fd);
+	teardown();
+}
+
 static const struct vg_test tests[] = {
 	VG_TEST(test_open_absolute_path),
 	VG_TEST(test_cwd_relative_append_is_a_write_with_digests),
@@ -505,6 +540,7 @@ static const struct vg_test tests[] = {
 	VG_TEST(test_truncate_link_chown_unlink),
 	VG_TEST(test_subtree_mkdir_symlink_rmdir),
 	VG_TEST(test_write_via_dup_and_after_fork),
+	VG_TEST(test_writers_from_before_start),
 	{},
 };
 

@@ -8,6 +8,7 @@
  */
 #include <fcntl.h>
 #include <limits.h>
+#include <sched.h>
 #include <linux/capability.h>
 #include <sys/fsuid.h>
 #include <sys/mman.h>
@@ -52,16 +53,25 @@ static int creds_parse(const char *text, struct vg_creds *c)
 	return seen == 5 ? 0 : -EINVAL;
 }
 
+/*
+ * In a child about to enter a new user namespace: /proc/self/status opened
+ * beforehand.  The file shows ids as its opener's namespace maps them, so
+ * they keep being the initial namespace's (what the sensor reports) instead
+ * of the overflow id of an unmapped namespace.
+ */
+static int status_fd = -1;
+
 static int creds_of_self(struct vg_creds *c)
 {
 	char buf[8192];
 	ssize_t n;
-	int fd = open("/proc/self/status", O_RDONLY | O_CLOEXEC);
+	int fd = status_fd >= 0 ? status_fd : open("/proc/self/status", O_RDONLY | O_CLOEXEC);
 
 	if (fd < 0)
 		return -errno;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
+	n = pread(fd, buf, sizeof(buf) - 1, 0);
+	if (fd != status_fd)
+		close(fd);
 	if (n <= 0)
 		return -EIO;
 	buf[n] = '\0';
@@ -499,6 +509,154 @@ unmap:
 	munmap(st, sizeof(*st));
 }
 
+/* ---- any syscall (--all-syscalls) ----------------------------------------- */
+
+/* capset drops CAP_NET_RAW (reported as capset), then unshare(CLONE_NEWUSER)
+ * installs new credentials with every capability (in the new namespace). */
+static void body_unshare_userns(struct steps *st)
+{
+	status_fd = open("/proc/self/status", O_RDONLY | O_CLOEXEC);
+	if (status_fd < 0)
+		_exit(2);
+	body_capset(st);
+	step_run(st, SYS_unshare, CLONE_NEWUSER, 0, 0);
+}
+
+/* The child's priv events of op `op`. */
+static size_t count_op(struct collector *c, pid_t pid, uint16_t op)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < c->n; i++)
+		n += c->ev[i].hdr->type == VG_EV_PRIV && c->ev[i].hdr->task.pid == (uint32_t)pid &&
+		     ((const struct vg_priv *)c->ev[i].rec)->op == op;
+	return n;
+}
+
+/* Run `body` in a child; wait for its exit event (sent after all else it caused). */
+static pid_t run_child_to_exit(struct collector *c, struct steps *st, void (*body)(struct steps *))
+{
+	pid_t pid = run_child(c, st, body);
+
+	if (pid > 0)
+		ASSERT_OK_PTR(collector_wait(c, VG_EV_EXIT, pid, 3000), "exit event");
+	return pid;
+}
+
+/* Without --all-syscalls: the programs and their map are not even loaded,
+ * and an unshare(CLONE_NEWUSER) goes unreported. */
+static void test_other_off_by_default(void)
+{
+	struct steps *st = steps_map();
+	struct collector c;
+	pid_t pid;
+
+	if (!ASSERT_OK_PTR(st, "mmap"))
+		return;
+	if (!ASSERT_OK(collector_start(&c, VG_BACKEND_AUTO), "start agent"))
+		goto unmap;
+	ASSERT_TRUE(bpf_program__fd(c.agent.sensor.skel->progs.vg_priv_anysys_enter) < 0,
+		    "enter program not loaded");
+	ASSERT_TRUE(bpf_program__fd(c.agent.sensor.skel->progs.vg_priv_anysys_exit) < 0,
+		    "exit program not loaded");
+	ASSERT_TRUE(bpf_map__fd(c.agent.sensor.skel->maps.vg_priv_anysys) < 0, "map not created");
+	pid = run_child_to_exit(&c, st, body_unshare_userns);
+	ASSERT_EQ(st->n, 2, "steps");
+	ASSERT_EQ(st->s[1].ret, 0, "unshare(CLONE_NEWUSER) succeeded");
+	if (pid > 0) {
+		ASSERT_EQ(count_op(&c, pid, VG_PRIV_CAPSET), 1, "capset reported");
+		ASSERT_EQ(count_op(&c, pid, VG_PRIV_OTHER), 0, "no 'other' event");
+		ASSERT_EQ(collector_count(&c, VG_EV_PRIV, pid), 1, "one priv event");
+	}
+	assert_no_loss(&c);
+	collector_stop(&c);
+unmap:
+	munmap(st, sizeof(*st));
+}
+
+static void check_other_unshare(enum vg_attach_backend backend)
+{
+	const struct vg_sensor_opts so = { .backend = backend, .priv_all_syscalls = true };
+	struct steps *st = steps_map();
+	struct collector c;
+	struct got_event *g;
+	pid_t pid;
+
+	if (!ASSERT_OK_PTR(st, "mmap"))
+		return;
+	if (!ASSERT_OK(collector_start_sensor(&c, &so), "start agent --all-syscalls"))
+		goto unmap;
+	ASSERT_EQ(c.agent.sensor.backend, backend, "backend in use");
+	ASSERT_GE(bpf_program__fd(c.agent.sensor.skel->progs.vg_priv_anysys_enter), 0,
+		  "enter program loaded");
+
+	/* capset (its own event, not a second 'other'), then unshare */
+	pid = run_child_to_exit(&c, st, body_unshare_userns);
+	ASSERT_EQ(st->n, 2, "steps");
+	g = pid > 0 ? priv_nth(&c, pid, 0, 3000) : NULL;
+	if (ASSERT_OK_PTR(g, "capset event"))
+		assert_priv_step(g, pid, VG_PRIV_CAPSET, &st->s[0]);
+	g = pid > 0 ? priv_nth(&c, pid, 1, 3000) : NULL;
+	if (ASSERT_OK_PTR(g, "unshare event")) {
+		const struct vg_priv *p = g->rec;
+		const struct step *s = &st->s[1];
+		const struct vg_task_ctx *t = &g->hdr->task;
+
+		ASSERT_TRUE(s->ok, "child read its credentials");
+		ASSERT_EQ(g->hdr->version, VG_PRIV_VERSION, "version");
+		ASSERT_EQ(g->hdr->size, sizeof(struct vg_priv), "size");
+		ASSERT_EQ(p->op, VG_PRIV_OTHER, "op other");
+		ASSERT_EQ(p->syscall, __NR_unshare, "syscall is unshare");
+		ASSERT_EQ(p->result, 0, "succeeded");
+		ASSERT_EQ(s->ret, 0, "child saw success");
+		ASSERT_TRUE(!p->args[0] && !p->args[1] && !p->args[2], "no args");
+		ASSERT_EQ(p->_pad, 0, "pad");
+		assert_creds_eq(&p->old, &s->before, "old");
+		assert_creds_eq(&p->new, &s->after, "new");
+		ASSERT_FALSE(p->old.cap_effective & (1ull << CAP_NET_RAW_BIT),
+			     "old lacks CAP_NET_RAW (dropped by capset)");
+		ASSERT_TRUE(p->new.cap_effective & (1ull << CAP_NET_RAW_BIT),
+			    "new user namespace: every capability");
+		ASSERT_EQ(p->new.euid, 0, "ids unchanged (as the initial namespace sees them)");
+		ASSERT_EQ(t->pid, pid, "pid");
+		ASSERT_EQ(t->tid, pid, "tid");
+		ASSERT_EQ(t->ppid, getpid(), "ppid");
+		ASSERT_STREQ(t->comm, "test_priv", "comm");
+	}
+	if (pid > 0) {
+		ASSERT_EQ(count_op(&c, pid, VG_PRIV_CAPSET), 1, "one capset event");
+		ASSERT_EQ(count_op(&c, pid, VG_PRIV_OTHER), 1, "one 'other' event");
+		ASSERT_EQ(collector_count(&c, VG_EV_PRIV, pid), 2, "two priv events");
+	}
+
+	/* setresuid: only its own event */
+	pid = run_child_to_exit(&c, st, body_setresuid);
+	g = pid > 0 ? priv_nth(&c, pid, 0, 3000) : NULL;
+	if (ASSERT_OK_PTR(g, "setresuid event"))
+		assert_priv_step(g, pid, VG_PRIV_SETRESUID, &st->s[0]);
+	if (pid > 0) {
+		ASSERT_EQ(collector_count(&c, VG_EV_PRIV, pid), 1, "setresuid: one priv event");
+		ASSERT_EQ(count_op(&c, pid, VG_PRIV_OTHER), 0, "setresuid: no 'other' event");
+		assert_no_pending(&c, pid);
+	}
+	/* the test itself changed nothing */
+	ASSERT_EQ(collector_count(&c, VG_EV_PRIV, getpid()), 0, "no event about the test");
+	assert_no_loss(&c);
+	collector_stop(&c);
+unmap:
+	munmap(st, sizeof(*st));
+}
+
+static void test_other_unshare_tp_btf(void)
+{
+	check_other_unshare(VG_BACKEND_TP_BTF);
+}
+
+static void test_other_unshare_raw_tp(void)
+{
+	check_other_unshare(VG_BACKEND_RAW_TP);
+}
+
 /* ---- exec ------------------------------------------------------------------ */
 
 static int copy_file(const char *from, const char *to, mode_t mode)
@@ -684,6 +842,9 @@ static const struct vg_test tests[] = {
 	VG_TEST(test_setuid_refused),
 	VG_TEST(test_setgid_setregid_setfs),
 	VG_TEST(test_capset_drop_net_raw),
+	VG_TEST(test_other_off_by_default),
+	VG_TEST(test_other_unshare_tp_btf),
+	VG_TEST(test_other_unshare_raw_tp),
 	VG_TEST(test_exec_setuid_tp_btf),
 	VG_TEST(test_exec_setuid_raw_tp),
 	{},
