@@ -165,7 +165,8 @@ static void file_fim(struct vg_agent *a, struct vg_file_view *fv, const struct v
 			/* sed -i, vim, passwd: a new file renamed over the watched one */
 			fv->change = "rename_over";
 			path = fv->new_path;
-			vg_fim_forget(a->fim, fv->path, &fv->before);
+			/* the temp file's record goes; `before` is the target's */
+			vg_fim_forget(a->fim, fv->path, NULL);
 			break;
 		}
 		fv->change = "rename_away";

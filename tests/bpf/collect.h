@@ -6,6 +6,7 @@
 #ifndef VIGIL_TEST_COLLECT_H
 #define VIGIL_TEST_COLLECT_H
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -32,6 +33,20 @@ struct collector {
 	struct got_event *ev;
 	size_t n, cap;
 };
+
+/* This process's audit login uid ((u32)-1 when unset), as events show it. */
+static inline uint32_t self_loginuid(void)
+{
+	unsigned long v = UINT32_MAX;
+	FILE *f = fopen("/proc/self/loginuid", "r");
+
+	if (f) {
+		if (fscanf(f, "%lu", &v) != 1)
+			v = UINT32_MAX;
+		fclose(f);
+	}
+	return (uint32_t)v;
+}
 
 static inline char *dup_or_null(const char *s)
 {
@@ -159,16 +174,18 @@ static inline struct got_event *collector_find(struct collector *c, uint16_t typ
 	return NULL;
 }
 
-/* Poll until the event arrives or timeout_ms passes. */
-static inline struct got_event *collector_wait(struct collector *c, uint16_t type, uint32_t pid,
-					int timeout_ms)
+/* Poll the agent until found(c, arg) returns an event or timeout_ms passes. */
+static inline struct got_event *collector_poll_until(struct collector *c,
+						     struct got_event *(*found)(struct collector *,
+										const void *),
+						     const void *arg, int timeout_ms)
 {
 	struct timespec t0, t;
 	struct got_event *g;
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	for (;;) {
-		g = collector_find(c, type, pid);
+		g = found(c, arg);
 		if (g)
 			return g;
 		clock_gettime(CLOCK_MONOTONIC, &t);
@@ -177,6 +194,28 @@ static inline struct got_event *collector_wait(struct collector *c, uint16_t typ
 		if (vg_agent_poll(&c->agent, 20) < 0)
 			return NULL;
 	}
+}
+
+struct find_args {
+	uint16_t type_or_op;
+	uint32_t pid;
+	const char *path;
+};
+
+static inline struct got_event *find_by_pid(struct collector *c, const void *arg)
+{
+	const struct find_args *a = arg;
+
+	return collector_find(c, a->type_or_op, a->pid);
+}
+
+/* Poll until the event arrives or timeout_ms passes. */
+static inline struct got_event *collector_wait(struct collector *c, uint16_t type, uint32_t pid,
+					       int timeout_ms)
+{
+	struct find_args a = { .type_or_op = type, .pid = pid };
+
+	return collector_poll_until(c, find_by_pid, &a, timeout_ms);
 }
 
 /* The first file event with this op whose (normalised) path or new path is `path`. */
@@ -194,23 +233,19 @@ static inline struct got_event *collector_find_file(struct collector *c, uint16_
 	return NULL;
 }
 
-static inline struct got_event *collector_wait_file(struct collector *c, uint16_t op, const char *path,
-					     int timeout_ms)
+static inline struct got_event *find_file(struct collector *c, const void *arg)
 {
-	struct timespec t0, t;
-	struct got_event *g;
+	const struct find_args *a = arg;
 
-	clock_gettime(CLOCK_MONOTONIC, &t0);
-	for (;;) {
-		g = collector_find_file(c, op, path);
-		if (g)
-			return g;
-		clock_gettime(CLOCK_MONOTONIC, &t);
-		if ((t.tv_sec - t0.tv_sec) * 1000 + (t.tv_nsec - t0.tv_nsec) / 1000000 > timeout_ms)
-			return NULL;
-		if (vg_agent_poll(&c->agent, 20) < 0)
-			return NULL;
-	}
+	return collector_find_file(c, a->type_or_op, a->path);
+}
+
+static inline struct got_event *collector_wait_file(struct collector *c, uint16_t op,
+						    const char *path, int timeout_ms)
+{
+	struct find_args a = { .type_or_op = op, .path = path };
+
+	return collector_poll_until(c, find_file, &a, timeout_ms);
 }
 
 /* Count events of `type` about `pid`. */

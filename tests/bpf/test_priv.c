@@ -78,19 +78,6 @@ static int creds_of_self(struct vg_creds *c)
 	return creds_parse(buf, c);
 }
 
-static uint32_t self_loginuid(void)
-{
-	unsigned long v = UINT32_MAX;
-	FILE *f = fopen("/proc/self/loginuid", "r");
-
-	if (f) {
-		if (fscanf(f, "%lu", &v) != 1)
-			v = UINT32_MAX;
-		fclose(f);
-	}
-	return (uint32_t)v;
-}
-
 static void assert_creds_eq(const struct vg_creds *got, const struct vg_creds *want,
 			    const char *which)
 {

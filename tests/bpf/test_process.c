@@ -27,19 +27,6 @@ static uint32_t ns_inode(const char *name)
 	return stat(path, &st) ? 0 : (uint32_t)st.st_ino;
 }
 
-static uint32_t self_loginuid(void)
-{
-	unsigned long v = UINT32_MAX;
-	FILE *f = fopen("/proc/self/loginuid", "r");
-
-	if (f) {
-		if (fscanf(f, "%lu", &v) != 1)
-			v = UINT32_MAX;
-		fclose(f);
-	}
-	return (uint32_t)v;
-}
-
 /* Mount point of cgroup v2, e.g. /sys/fs/cgroup/unified. */
 static const char *cgroup2_root(void)
 {
