@@ -137,7 +137,10 @@ audit_restore() {
 	fi
 }
 cleanup() {
-	trap '' INT TERM HUP
+	# Ctrl-C on `... | tee log` kills the reader too: ignore SIGPIPE and
+	# errors from here on, so that nothing stops the restore half-way
+	trap '' INT TERM HUP PIPE
+	set +e
 	[[ -n $WPID ]] && stop_pid TERM 5 "$WPID"
 	[[ -n $VPID ]] && stop_pid TERM 60 "$VPID"
 	[[ -n $APID ]] && stop_pid TERM 15 "$APID"
@@ -280,7 +283,7 @@ mon_start() {
 			(( SECONDS < end )) || die "auditd rules not in place after 60 s"
 			sleep 0.1
 		done
-		MPIDS=("$APID" $(pgrep -x kauditd || true))
+		mapfile -t MPIDS < <(echo "$APID"; pgrep -x kauditd || true)
 		;;
 	esac
 }
@@ -347,6 +350,7 @@ wls_of() { case $1 in none) echo "open write wwrite" ;; vigil-watched) echo wwri
 	echo "rounds: $ROUNDS  monitors: $MONITORS  N_open=$N_open N_write=$N_write N_wwrite=$N_wwrite GAP=$GAP"
 	echo "watch list: 50 exact files $WD/etc-NN/conf + 50 subtrees $WD/tree-NN/ (watchlist.txt); watched-write file $WFILE"
 	echo "loadavg at start: $(cat /proc/loadavg)"
+	echo "BPF programs loaded at start (others' too): $(bpftool prog show 2>/dev/null | grep -c '^[0-9]*:' || true)"
 } >"$RES/env.txt"
 
 # ---- 1. overhead: B M B M ... B ---------------------------------------------

@@ -80,7 +80,10 @@ stop_pid() {   # stop_pid SIGNAL TIMEOUT_S PID
 	wait "$3" 2>/dev/null || true
 }
 cleanup() {
-	trap '' INT TERM HUP
+	# Ctrl-C on `... | tee log` kills the reader too: ignore SIGPIPE and
+	# errors from here on, so that nothing stops the restore half-way
+	trap '' INT TERM HUP PIPE
+	set +e
 	[[ -n $WPID ]] && stop_pid TERM 5 "$WPID"      # its workers die with it
 	[[ -n $VPID ]] && stop_pid TERM 20 "$VPID"
 	[[ -n $STATS_OLD ]] && echo "$STATS_OLD" >/proc/sys/kernel/bpf_stats_enabled

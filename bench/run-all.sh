@@ -7,3 +7,5 @@ BENCH=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 STAMP=$(date +%Y%m%d-%H%M%S)
 
 "$BENCH/process.sh" -o "$BENCH/results/$STAMP-process"
+echo
+"$BENCH/file.sh" -o "$BENCH/results/$STAMP-file"

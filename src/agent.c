@@ -12,6 +12,9 @@
 #include "watch.h"
 
 #define FIM_SEED_MAX_FILES 4096
+/* A watched file is hashed at most this often for writes (a log-like file
+ * written thousands of times a second would otherwise cost a digest each). */
+#define FIM_WRITE_COALESCE_NS (100 * 1000000ULL)
 
 #define DEFAULT_PROCTABLE 32768
 #define DEFAULT_FLUSH_MS 100
@@ -186,7 +189,12 @@ static void file_fim(struct vg_agent *a, struct vg_file_view *fv, const struct v
 	if (!path)
 		return;
 	fv->target = path;
-	vg_fim_observe(a->fim, path, &fv->before, &fv->after);
+	if (f->op == VG_FILE_WRITE)
+		fv->coalesced = vg_fim_observe_coalesced(a->fim, path, f->hdr.ts_ns,
+							 FIM_WRITE_COALESCE_NS, &fv->before,
+							 &fv->after) == 1;
+	else
+		vg_fim_observe(a->fim, path, &fv->before, &fv->after);
 }
 
 /* Complete a file event; false if it turns out not to be watched. */

@@ -44,6 +44,7 @@ struct vg_file_view {
 	const char *new_path;		/* NULL: none */
 	const char *change;		/* FIM: what changed ("write", "rename_over", ...); NULL: no FIM */
 	const char *target;		/* FIM: the watched file the change is about */
+	bool coalesced;			/* FIM: a write within the coalescing interval: not re-read */
 	struct vg_fim_state before, after;
 };
 

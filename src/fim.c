@@ -27,6 +27,7 @@
 struct fim_entry {
 	struct fim_entry *next;
 	uint64_t hash;
+	uint64_t observed_ns;	/* when st was read by vg_fim_observe_coalesced (0: never) */
 	struct vg_fim_state st;
 	char path[];
 };
@@ -261,6 +262,29 @@ int vg_fim_observe(struct vg_fim *fim, const char *path, struct vg_fim_state *be
 	now.known = !err;
 	if (after)
 		*after = now;
+	return err;
+}
+
+int vg_fim_observe_coalesced(struct vg_fim *fim, const char *path, uint64_t now_ns,
+			     uint64_t min_interval_ns, struct vg_fim_state *before,
+			     struct vg_fim_state *after)
+{
+	struct fim_entry *e = *find_slot(fim, path, path_hash(path));
+	int err;
+
+	if (e && e->observed_ns && now_ns - e->observed_ns < min_interval_ns) {
+		if (before)
+			*before = e->st;
+		if (after) {
+			*after = e->st;
+			after->has_digest = false;	/* not read again */
+		}
+		return 1;
+	}
+	err = vg_fim_observe(fim, path, before, after);
+	e = *find_slot(fim, path, path_hash(path));
+	if (e)
+		e->observed_ns = now_ns;
 	return err;
 }
 

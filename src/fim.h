@@ -46,6 +46,17 @@ int vg_fim_seed(struct vg_fim *fim, const char *path, size_t max_files);
 int vg_fim_observe(struct vg_fim *fim, const char *path, struct vg_fim_state *before,
 		   struct vg_fim_state *after);
 
+/*
+ * vg_fim_observe, at most once per path per min_interval_ns (a burst of
+ * writes to a big watched file would otherwise be hashed once per write):
+ * within the interval nothing is read, *before and *after are the recorded
+ * state (after->has_digest false) and 1 is returned.  Times are any
+ * monotonic ns.
+ */
+int vg_fim_observe_coalesced(struct vg_fim *fim, const char *path, uint64_t now_ns,
+			     uint64_t min_interval_ns, struct vg_fim_state *before,
+			     struct vg_fim_state *after);
+
 /* Forget path (renamed away, unlinked); *before = what was recorded. */
 void vg_fim_forget(struct vg_fim *fim, const char *path, struct vg_fim_state *before);
 

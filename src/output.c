@@ -285,6 +285,7 @@ static void json_file(struct vg_buf *b, const struct vg_event_view *ev)
 		json_digest(b, "sha256_after", &fv->after);
 		json_fim_state(b, "before", &fv->before);
 		json_fim_state(b, "after", &fv->after);
+		json_bool(b, "digest_coalesced", fv->coalesced);
 	}
 	vg_buf_addc(b, '}');
 }

@@ -136,6 +136,37 @@ static void test_fim_observe_reports_before_and_after_a_rewrite(void **state)
 	vg_fim_free(fim);
 }
 
+static void test_fim_coalesced_observe_reads_at_most_once_per_interval(void **state)
+{
+	struct vg_fim *fim = vg_fim_new(0);
+	struct vg_fim_state before, after;
+	const uint64_t ms = 1000000;
+	char p[PATH_MAX];
+
+	assert_non_null(fim);
+	join(p, "f");
+	write_file(p, "abc");
+	assert_int_equal(vg_fim_seed(fim, p, 10), 1);
+
+	/* the first change is read */
+	write_file(p, "abcd");
+	assert_int_equal(vg_fim_observe_coalesced(fim, p, 1000 * ms, 100 * ms, &before, &after), 0);
+	assert_digest(&before, SHA256_ABC);
+	assert_digest(&after, SHA256_ABCD);
+
+	/* within the interval: not read again, no digest claimed */
+	write_file(p, "abc");
+	assert_int_equal(vg_fim_observe_coalesced(fim, p, 1050 * ms, 100 * ms, &before, &after), 1);
+	assert_digest(&before, SHA256_ABCD);
+	assert_false(after.has_digest);
+
+	/* after the interval: read, and before is the last state read */
+	assert_int_equal(vg_fim_observe_coalesced(fim, p, 1100 * ms, 100 * ms, &before, &after), 0);
+	assert_digest(&before, SHA256_ABCD);
+	assert_digest(&after, SHA256_ABC);
+	vg_fim_free(fim);
+}
+
 static void test_fim_unknown_path_has_unknown_before(void **state)
 {
 	struct vg_fim *fim = vg_fim_new(0);
@@ -486,6 +517,7 @@ int main(void)
 #define T(f) cmocka_unit_test_setup_teardown(f, setup_dir, teardown_dir)
 		T(test_fim_digest_of_known_content_is_its_sha256),
 		T(test_fim_observe_reports_before_and_after_a_rewrite),
+		T(test_fim_coalesced_observe_reads_at_most_once_per_interval),
 		T(test_fim_unknown_path_has_unknown_before),
 		T(test_fim_stat_reads_without_recording),
 		T(test_fim_deleted_file_does_not_exist_after),
