@@ -26,10 +26,17 @@ LDLIBS     := -lbpf -lelf -lz -lcrypto -lyaml
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Werror \
 	-I$(BUILD) -Ibpf -Iinclude
 
+# bpf/<group>/ for a group in BPF_APART becomes its own object and skeleton
+# (build/<group>.skel.h, struct vigil_<group>): programs whose state (pinned
+# links and maps) outlives the agent.  Everything else is one object,
+# build/vigil.skel.h (struct vigil_bpf).
+BPF_APART  := xdp netctl
 BPF_SRCS   := $(sort $(wildcard bpf/*/*.bpf.c))
 BPF_OBJS   := $(patsubst bpf/%.bpf.c,$(BUILD)/bpf/%.bpf.o,$(BPF_SRCS))
+BPF_MAIN   := $(filter-out $(foreach g,$(BPF_APART),$(BUILD)/bpf/$(g)/%),$(BPF_OBJS))
 BPF_HDRS   := $(wildcard bpf/*.h bpf/lib/*.h include/vigil/*.h)
-SKEL       := $(BUILD)/vigil.skel.h
+APART_SKELS := $(foreach g,$(BPF_APART),$(if $(wildcard bpf/$(g)/*.bpf.c),$(BUILD)/$(g).skel.h))
+SKEL       := $(BUILD)/vigil.skel.h $(APART_SKELS)
 
 SRCS       := $(sort $(wildcard src/*.c))
 OBJS       := $(patsubst src/%.c,$(BUILD)/obj/%.o,$(SRCS))
@@ -62,12 +69,19 @@ $(BUILD)/bpf/%.bpf.o: bpf/%.bpf.c $(BPF_HDRS) $(BUILD)/vmlinux.h
 	@mkdir -p $(@D)
 	$(CLANG) $(BPF_CFLAGS) -c $< -o $@
 
-# Link every program into one object, then generate its skeleton.
-$(BUILD)/vigil.bpf.o: $(BPF_OBJS)
+# Link the programs into their objects, then generate the skeletons.
+$(BUILD)/vigil.bpf.o: $(BPF_MAIN)
 	$(BPFTOOL) gen object $@ $^
 
-$(SKEL): $(BUILD)/vigil.bpf.o
+$(BUILD)/vigil.skel.h: $(BUILD)/vigil.bpf.o
 	$(BPFTOOL) gen skeleton $< name vigil_bpf > $@
+
+.SECONDEXPANSION:
+$(BUILD)/vigil_%.bpf.o: $$(patsubst bpf/%.bpf.c,$(BUILD)/bpf/%.bpf.o,$$(wildcard bpf/$$*/*.bpf.c))
+	$(BPFTOOL) gen object $@ $^
+
+$(BUILD)/%.skel.h: $(BUILD)/vigil_%.bpf.o
+	$(BPFTOOL) gen skeleton $< name vigil_$* > $@
 
 # --- user space -------------------------------------------------------------
 $(BUILD)/obj/%.o: src/%.c $(HDRS) $(SKEL)

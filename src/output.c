@@ -501,7 +501,8 @@ static void json_counts(struct vg_buf *b, const char *key, const uint64_t *v)
 	json_key(b, key);
 	vg_buf_addc(b, '{');
 	for (int t = 1; t < VG_EV_TYPE_MAX; t++)
-		json_u64(b, vg_event_kind(t), v[t]);
+		if (vg_event_kind(t))
+			json_u64(b, vg_event_kind(t), v[t]);
 	vg_buf_addc(b, '}');
 }
 
@@ -517,7 +518,8 @@ void vg_render_stats(struct vg_buf *b, enum vg_format fmt, const struct vg_agent
 			vg_buf_addf(b, " %s=%" PRIu64, vg_loss_reason_name(r), st->kernel.lost[r]);
 		vg_buf_addf(b, " decode=%" PRIu64, st->decode_errors);
 		for (int t = 1; t < VG_EV_TYPE_MAX; t++)
-			vg_buf_addf(b, " %s=%" PRIu64, vg_event_kind(t), st->received[t]);
+			if (vg_event_kind(t))
+				vg_buf_addf(b, " %s=%" PRIu64, vg_event_kind(t), st->received[t]);
 		vg_buf_addf(b, " procs=%zu evicted=%" PRIu64 "\n", st->procs.entries,
 			    st->procs.evicted);
 		return;

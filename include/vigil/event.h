@@ -29,6 +29,8 @@ enum vg_event_type {
 	VG_EV_EXIT = 3,
 	VG_EV_FILE = 4,
 	VG_EV_PRIV = 5,
+	VG_EV_NET = 6,
+	VG_EV_FLOW = 7,
 	VG_EV_TYPE_MAX,
 };
 
@@ -38,6 +40,8 @@ enum vg_event_type {
 #define VG_EXIT_VERSION	1
 #define VG_FILE_VERSION	1
 #define VG_PRIV_VERSION	1
+#define VG_NET_VERSION	1
+#define VG_FLOW_VERSION	1
 
 /*
  * Why an event, or part of one, did not reach user space.  Counted per CPU
@@ -234,6 +238,88 @@ struct vg_priv {
 	struct vg_creds new;
 };
 
+/* ---- net ------------------------------------------------------------- */
+
+enum vg_net_op {
+	VG_NET_CONNECT = 1,	/* connect(2), or a cgroup connect hook's denial */
+	VG_NET_ACCEPT,		/* accept, accept4 */
+	VG_NET_BIND,		/* bind(2), or a cgroup bind hook's denial */
+	VG_NET_LISTEN,		/* listen(2) */
+	VG_NET_SENDMSG,		/* a cgroup sendmsg hook's denial (unconnected UDP) */
+	VG_NET_OP_MAX,
+};
+
+enum vg_net_flags {
+	VG_NET_DENIED = 1 << 0,		/* refused by a connection-control rule (rule_id) */
+	VG_NET_UNIX_ABSTRACT = 1 << 1,	/* unix_path is in the abstract namespace */
+};
+
+#define VG_UNIX_PATH_LEN 108
+
+/*
+ * net: a socket operation (from syscall exit tracepoints), or a connection
+ * refused by a cgroup hook (flags & VG_NET_DENIED; result -EPERM).
+ * Addresses: IPv4 in the first 4 bytes of saddr/daddr; ports in host order.
+ * "s" is the local end, "d" the remote end (for accept: the peer).
+ */
+struct vg_net {
+	struct vg_event_hdr hdr;
+	__u32 syscall;		/* syscall number; 0 for a cgroup-hook denial */
+	__u16 op;		/* enum vg_net_op */
+	__u16 family;		/* AF_INET, AF_INET6, AF_UNIX */
+	__s64 result;		/* return value, or -errno */
+	__u16 protocol;		/* IPPROTO_TCP, IPPROTO_UDP, ... (0 if unknown) */
+	__u16 sock_type;	/* SOCK_STREAM, SOCK_DGRAM, ... (0 if unknown) */
+	__u16 sport;
+	__u16 dport;
+	__u8 saddr[16];
+	__u8 daddr[16];
+	__s32 fd;		/* the socket (accept: the new one); -1 if none */
+	__u32 flags;		/* enum vg_net_flags */
+	__u32 rule_id;		/* the denying rule when VG_NET_DENIED */
+	__u32 backlog;		/* listen */
+	__u16 unix_path_len;
+	__u16 _pad[3];
+	char unix_path[VG_UNIX_PATH_LEN];
+	__u32 _pad2;
+};
+
+enum vg_flow_close {
+	VG_FLOW_OPEN = 0,	/* a periodic update: the connection is still open */
+	VG_FLOW_CLOSE_FIN,	/* orderly close (FIN exchange) */
+	VG_FLOW_CLOSE_RESET,	/* reset or abort */
+	VG_FLOW_CLOSE_OTHER,
+};
+
+enum vg_flow_flags {
+	VG_FLOW_INBOUND = 1 << 0,	/* accepted (the local end listened) */
+	VG_FLOW_OWNER_UNKNOWN = 1 << 1,	/* no connect/accept seen: task ctx is empty */
+};
+
+/*
+ * flow: a TCP connection's totals, sent when it closes (and, if asked, as
+ * periodic updates).  The header's task context is the process that
+ * connected or accepted it, not whoever runs when the state changes.
+ */
+struct vg_flow {
+	struct vg_event_hdr hdr;
+	__u16 family;
+	__u8 protocol;
+	__u8 close;		/* enum vg_flow_close */
+	__u16 sport;		/* local, host order */
+	__u16 dport;		/* remote, host order */
+	__u8 saddr[16];
+	__u8 daddr[16];
+	__u64 bytes_sent;	/* payload bytes acknowledged by the peer */
+	__u64 bytes_received;	/* payload bytes received */
+	__u64 packets_sent;	/* segments out */
+	__u64 packets_received;	/* segments in */
+	__u64 start_ns;		/* boot ns when established */
+	__u64 duration_ns;
+	__u32 flags;		/* enum vg_flow_flags */
+	__u32 _pad;
+};
+
 #define VG_FILE_FIXED_SIZE	((__u32)__builtin_offsetof(struct vg_file, path))
 #define VG_FILE_NEW_PATH_OFF	((__u32)__builtin_offsetof(struct vg_file, new_path))
 #define VG_EXEC_FIXED_SIZE	((__u32)__builtin_offsetof(struct vg_exec, args))
@@ -245,6 +331,8 @@ _Static_assert(sizeof(struct vg_exit) == 120, "vg_exit layout changed");
 _Static_assert(__builtin_offsetof(struct vg_exec, args) % 8 == 0, "vg_exec args misaligned");
 _Static_assert((VG_ARGS_LEN & (VG_ARGS_LEN - 1)) == 0, "VG_ARGS_LEN must be a power of two");
 _Static_assert(sizeof(struct vg_creds) == 56, "vg_creds layout changed");
+_Static_assert(sizeof(struct vg_net) % 8 == 0, "vg_net must be 8-byte sized");
+_Static_assert(sizeof(struct vg_flow) % 8 == 0, "vg_flow must be 8-byte sized");
 _Static_assert(sizeof(struct vg_priv) == 96 + 40 + 112, "vg_priv layout changed");
 _Static_assert(__builtin_offsetof(struct vg_file, path) == 96 + 80, "vg_file layout changed");
 _Static_assert((VG_FILE_PATH_LEN & (VG_FILE_PATH_LEN - 1)) == 0, "VG_FILE_PATH_LEN must be a power of two");
