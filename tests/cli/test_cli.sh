@@ -262,6 +262,24 @@ else
 	fail $name "vigil did not start"
 fi
 
+name=trace_file_all_reports_unwatched_paths
+if start_trace "$TMP/all.jsonl" file -o json --all; then
+	( cd "$TMP" && mkdir all-dir && printf 'z' >all-dir/f && mv all-dir/f all-dir/g )
+	stop_trace
+	if ! jq -e -s --arg d "$TMP/all-dir" '
+		any(.[]; .file.op == "mkdir" and .file.path == $d and .file.match == "all")
+		and any(.[]; .file.op == "write" and .file.path == ($d + "/f") and .file.result == 1)
+		and any(.[]; .file.op == "rename" and .file.new_path == ($d + "/g"))
+		and (map(select(.kind == "stats")) | last | .stats.lost.total) == 0' \
+		"$TMP/all.jsonl" >/dev/null; then
+		fail $name "missing mkdir/write/rename events or losses: $(jq -c 'select(.kind == "stats") | .stats.lost' "$TMP/all.jsonl")"
+	else
+		ok $name
+	fi
+else
+	fail $name "vigil did not start"
+fi
+
 name=trace_priv_keeps_loginuid_across_setuid
 if start_trace "$TMP/priv.jsonl" priv -o json; then
 	# a login session (loginuid 1000) whose root shell drops to nobody, as sudo -u would
