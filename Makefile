@@ -54,7 +54,8 @@ FUZZ_SRCS  := $(sort $(wildcard tests/fuzz/fuzz_*.c))
 FUZZ_BINS  := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRCS))
 
 .PHONY: all deps run test unit asan integration fuzz bench clean
-all: $(BUILD)/vigil
+# The skeletons are named here so make never treats them as intermediate files.
+all: $(SKEL) $(BUILD)/vigil
 
 deps:
 	@./scripts/install-deps
@@ -77,7 +78,8 @@ $(BUILD)/vigil.skel.h: $(BUILD)/vigil.bpf.o
 	$(BPFTOOL) gen skeleton $< name vigil_bpf > $@
 
 .SECONDEXPANSION:
-$(BUILD)/vigil_%.bpf.o: $$(patsubst bpf/%.bpf.c,$(BUILD)/bpf/%.bpf.o,$$(wildcard bpf/$$*/*.bpf.c))
+# (no % inside the prerequisite: make would substitute the stem there too)
+$(BUILD)/vigil_%.bpf.o: $$(subst .bpf.c,.bpf.o,$$(addprefix $(BUILD)/,$$(wildcard bpf/$$*/*.bpf.c)))
 	$(BPFTOOL) gen object $@ $^
 
 $(BUILD)/%.skel.h: $(BUILD)/vigil_%.bpf.o

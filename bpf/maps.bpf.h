@@ -159,4 +159,36 @@ struct {
 	__type(value, struct vg_priv_anysys_state);
 } vg_priv_anysys SEC(".maps") __weak;
 
+/* ---- net sensor -------------------------------------------------------- */
+
+/* Scratch for a struct vg_net (288 bytes: too much for the stack next to
+ * the sockaddr being read).  Writer and reader: the bpf/net program running
+ * on that CPU, within one run. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct vg_net);
+} vg_net_scratch SEC(".maps") __weak;
+
+/* Who owns a TCP connection, for its flow record.  Key: struct sock *.
+ * Writer: vg_net_connect / vg_net_accept(4) at syscall exit (and
+ * vg_net_state_* sets start_ns when a non-blocking connect completes).
+ * Reader and deleter: vg_net_state_* when the socket reaches TCP_CLOSE.
+ * LRU: a connection whose entry was evicted is reported with
+ * VG_FLOW_OWNER_UNKNOWN.  Created only with the net sensor (src/sensor.c). */
+struct vg_flow_owner {
+	struct vg_task_ctx task;
+	__u64 start_ns;		/* boot ns: connect/accept returned, or the handshake completed */
+	__u32 flags;		/* enum vg_flow_flags (VG_FLOW_INBOUND) */
+	__u32 portpair;		/* skc_portpair when stored: a reused struct sock is not mistaken */
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 32768);
+	__type(key, __u64);
+	__type(value, struct vg_flow_owner);
+} vg_net_flows SEC(".maps") __weak;
+
 #endif /* VIGIL_MAPS_BPF_H */

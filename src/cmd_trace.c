@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
 /*
- * vigil trace exec|file|priv - one sensor's events, live, with context.
+ * vigil trace exec|file|priv|net - one sensor's events, live, with context.
  */
 #include <getopt.h>
 #include <stdio.h>
@@ -15,6 +15,7 @@ static const char trace_usage[] =
 	"usage: vigil trace exec [options]\n"
 	"       vigil trace file [--path PATH]... [--all] [options]\n"
 	"       vigil trace priv [--all-syscalls] [options]\n"
+	"       vigil trace net [options]\n"
 	"\n"
 	"exec: every successful execve/execveat, with process, user, cgroup and\n"
 	"      container context.\n"
@@ -23,6 +24,10 @@ static const char trace_usage[] =
 	"      the SHA-256, mode and owner before and after each change.\n"
 	"priv: credential changes: set*id, capset, and exec of set-user/group-ID binaries;\n"
 	"      with --all-syscalls also a change across any other syscall (op \"other\").\n"
+	"net:  connect, accept, bind and listen (inet, inet6, unix) with addresses and result;\n"
+	"      one \"flow\" per TCP connection when it closes (bytes and packets each way,\n"
+	"      duration, fin/reset) attributed to the process that opened it; and\n"
+	"      connections refused by connection-control rules (action \"deny\").\n"
 	"\n"
 	"  --path PATH        (file) watch PATH: a file, or a directory and everything below it\n"
 	"                     (a trailing '/' or an existing directory); repeatable; default:\n"
@@ -78,6 +83,9 @@ static int trace_target(const char *name, struct vg_cli_opts *o)
 	} else if (!strcmp(name, "priv")) {
 		o->filter.kinds = VG_KIND_BIT(VG_EV_PRIV);
 		o->sensors = VG_SENSOR_PROCESS | VG_SENSOR_PRIV;
+	} else if (!strcmp(name, "net")) {
+		o->filter.kinds = VG_KIND_BIT(VG_EV_NET) | VG_KIND_BIT(VG_EV_FLOW);
+		o->sensors = VG_SENSOR_PROCESS | VG_SENSOR_NET;
 	} else {
 		return -1;
 	}

@@ -29,7 +29,8 @@ void vg_config_defaults(struct vg_cli_opts *o)
 		.filter = {
 			.kinds = VG_KIND_BIT(VG_EV_EXEC) | VG_KIND_BIT(VG_EV_FORK) |
 				 VG_KIND_BIT(VG_EV_EXIT) | VG_KIND_BIT(VG_EV_FILE) |
-				 VG_KIND_BIT(VG_EV_PRIV),
+				 VG_KIND_BIT(VG_EV_PRIV) | VG_KIND_BIT(VG_EV_NET) |
+				 VG_KIND_BIT(VG_EV_FLOW),
 		},
 		.fmt = VG_FMT_JSON,
 		.backend = VG_BACKEND_AUTO,
@@ -56,6 +57,9 @@ void vg_config_print(FILE *f, const struct vg_cli_opts *o)
 	fprintf(f, "  priv:\n");
 	fprintf(f, "    events: [setuid, setgid, setreuid, setregid, setresuid, setresgid, setfsuid,"
 		   " setfsgid, capset, exec]\n");
+	fprintf(f, "  net:\n");
+	fprintf(f, "    events: [connect, accept, bind, listen, flow]\n");
+	fprintf(f, "    flows: tcp, one record at close (no periodic updates)\n");
 	fprintf(f, "output:\n");
 	fprintf(f, "  format: %s\n", o->fmt == VG_FMT_JSON ? "json" : "text");
 	fprintf(f, "  file: %s\n", o->output_path ? o->output_path : "stdout");

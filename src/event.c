@@ -17,6 +17,8 @@ static const struct event_type_info event_types[VG_EV_TYPE_MAX] = {
 	[VG_EV_EXIT] = { "exit", VG_EXIT_VERSION, sizeof(struct vg_exit), sizeof(struct vg_exit) },
 	[VG_EV_FILE] = { "file", VG_FILE_VERSION, VG_FILE_FIXED_SIZE + 1, sizeof(struct vg_file) },
 	[VG_EV_PRIV] = { "priv", VG_PRIV_VERSION, sizeof(struct vg_priv), sizeof(struct vg_priv) },
+	[VG_EV_NET] = { "net", VG_NET_VERSION, VG_NET_FIXED_SIZE, sizeof(struct vg_net) },
+	[VG_EV_FLOW] = { "flow", VG_FLOW_VERSION, sizeof(struct vg_flow), sizeof(struct vg_flow) },
 };
 
 const char *vg_event_kind(uint16_t type)
@@ -65,6 +67,20 @@ static int check_file(const struct vg_file *f, size_t size, const char **why)
 	return 0;
 }
 
+/* A known op; unix_path (which may end the record early) within it. */
+static int check_net(const struct vg_net *n, size_t size, const char **why)
+{
+	if (n->op == 0 || n->op >= VG_NET_OP_MAX) {
+		*why = "net: unknown op";
+		return -EINVAL;
+	}
+	if (n->unix_path_len >= VG_UNIX_PATH_LEN || VG_NET_FIXED_SIZE + n->unix_path_len > size) {
+		*why = "net: unix_path_len does not fit the record";
+		return -EINVAL;
+	}
+	return 0;
+}
+
 int vg_event_check(const void *rec, size_t size, const char **why)
 {
 	const struct vg_event_hdr *hdr = rec;
@@ -96,6 +112,12 @@ int vg_event_check(const void *rec, size_t size, const char **why)
 		return check_exec(rec, size, why);
 	if (hdr->type == VG_EV_FILE)
 		return check_file(rec, size, why);
+	if (hdr->type == VG_EV_NET)
+		return check_net(rec, size, why);
+	if (hdr->type == VG_EV_FLOW && ((const struct vg_flow *)rec)->close > VG_FLOW_CLOSE_OTHER) {
+		*why = "flow: unknown close reason";
+		return -EINVAL;
+	}
 	if (hdr->type == VG_EV_PRIV && (((const struct vg_priv *)rec)->op == 0 ||
 					((const struct vg_priv *)rec)->op >= VG_PRIV_OP_MAX)) {
 		*why = "priv: unknown op";

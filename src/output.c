@@ -3,6 +3,8 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <signal.h>
+#include <arpa/inet.h>
+#include <sys/socket.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -318,6 +320,201 @@ static void json_priv(struct vg_buf *b, const struct vg_event_view *ev)
 	vg_buf_addc(b, '}');
 }
 
+/* ---- net ------------------------------------------------------------- */
+
+static const char *const net_op_names[VG_NET_OP_MAX] = {
+	[VG_NET_CONNECT] = "connect", [VG_NET_ACCEPT] = "accept", [VG_NET_BIND] = "bind",
+	[VG_NET_LISTEN] = "listen", [VG_NET_SENDMSG] = "sendmsg",
+};
+
+static const char *const flow_close_names[] = {
+	[VG_FLOW_OPEN] = "open", [VG_FLOW_CLOSE_FIN] = "fin", [VG_FLOW_CLOSE_RESET] = "reset",
+	[VG_FLOW_CLOSE_OTHER] = "other",
+};
+
+/* The "kind" of an event: a net record is named after its operation
+ * ("connect", "accept", ...); every other type after itself. */
+static const char *event_kind_of(const struct vg_event_view *ev)
+{
+	if (ev->hdr->type == VG_EV_NET) {
+		uint16_t op = ((const struct vg_net *)ev->hdr)->op;
+
+		return op < VG_NET_OP_MAX && net_op_names[op] ? net_op_names[op] : "net";
+	}
+	return vg_event_kind(ev->hdr->type);
+}
+
+static const char *family_name(uint16_t family, char buf[16])
+{
+	switch (family) {
+	case AF_INET:
+		return "ipv4";
+	case AF_INET6:
+		return "ipv6";
+	case AF_UNIX:
+		return "unix";
+	case AF_NETLINK:
+		return "netlink";
+	case AF_PACKET:
+		return "packet";
+	case AF_UNSPEC:
+		return NULL;
+	default:
+		snprintf(buf, 16, "af_%u", family);
+		return buf;
+	}
+}
+
+static const char *protocol_name(uint16_t proto, char buf[16])
+{
+	switch (proto) {
+	case 0:
+		return NULL;
+	case 1:
+		return "icmp";
+	case 6:
+		return "tcp";
+	case 17:
+		return "udp";
+	case 58:
+		return "icmpv6";
+	case 132:
+		return "sctp";
+	case 136:
+		return "udplite";
+	case 255:
+		return "raw";
+	case 262:
+		return "mptcp";
+	default:
+		snprintf(buf, 16, "%u", proto);
+		return buf;
+	}
+}
+
+static const char *sock_type_name(uint16_t type)
+{
+	static const char *const names[] = {
+		[1] = "stream", [2] = "dgram", [3] = "raw", [4] = "rdm", [5] = "seqpacket",
+		[6] = "dccp", [10] = "packet",
+	};
+
+	return type < sizeof(names) / sizeof(names[0]) ? names[type] : NULL;
+}
+
+/* An inet address as text, or NULL for other families. */
+static const char *addr_str(uint16_t family, const uint8_t *a, char buf[INET6_ADDRSTRLEN])
+{
+	if (family != AF_INET && family != AF_INET6)
+		return NULL;
+	return inet_ntop(family, a, buf, INET6_ADDRSTRLEN);
+}
+
+static bool is_inet(uint16_t family)
+{
+	return family == AF_INET || family == AF_INET6;
+}
+
+static void json_endpoint(struct vg_buf *b, const char *akey, const char *pkey, uint16_t family,
+			  const uint8_t *addr, uint16_t port)
+{
+	char buf[INET6_ADDRSTRLEN];
+
+	json_key(b, akey);
+	vg_json_cstr(b, addr_str(family, addr, buf));
+	json_key(b, pkey);
+	if (is_inet(family))
+		vg_buf_addf(b, "%u", port);
+	else
+		vg_buf_adds(b, "null");
+}
+
+/* An abstract unix name is shown as "@name", as ss(8) does. */
+static void json_unix_path(struct vg_buf *b, const struct vg_net *n)
+{
+	json_key(b, "unix_path");
+	if (n->family != AF_UNIX || (!n->unix_path_len && !(n->flags & VG_NET_UNIX_ABSTRACT))) {
+		vg_buf_adds(b, "null");
+	} else if (n->flags & VG_NET_UNIX_ABSTRACT) {
+		char name[VG_UNIX_PATH_LEN + 1] = "@";
+
+		memcpy(name + 1, n->unix_path, n->unix_path_len);
+		vg_json_str(b, name, n->unix_path_len + 1u);
+	} else {
+		vg_json_str(b, n->unix_path, strnlen(n->unix_path, n->unix_path_len));
+	}
+	if (n->family == AF_UNIX)
+		json_bool(b, "unix_abstract", n->flags & VG_NET_UNIX_ABSTRACT);
+}
+
+static void json_net(struct vg_buf *b, const struct vg_event_view *ev)
+{
+	const struct vg_net *n = (const struct vg_net *)ev->hdr;
+	char fb[16], pb[16];
+
+	json_key(b, "net");
+	vg_buf_addc(b, '{');
+	json_str_or_null(b, "op", n->op < VG_NET_OP_MAX ? net_op_names[n->op] : NULL);
+	json_u64(b, "syscall", n->syscall);
+	json_str_or_null(b, "family", family_name(n->family, fb));
+	json_str_or_null(b, "protocol", protocol_name(n->protocol, pb));
+	json_str_or_null(b, "sock_type", sock_type_name(n->sock_type));
+	json_endpoint(b, "saddr", "sport", n->family, n->saddr, n->sport);
+	json_endpoint(b, "daddr", "dport", n->family, n->daddr, n->dport);
+	json_unix_path(b, n);
+	json_key(b, "fd");
+	if (n->fd >= 0)
+		vg_buf_addf(b, "%d", n->fd);
+	else
+		vg_buf_adds(b, "null");
+	if (n->op == VG_NET_LISTEN)
+		json_u64(b, "backlog", n->backlog);
+	json_result(b, (int64_t)n->result);
+	if (n->flags & VG_NET_DENIED) {
+		json_key(b, "action");
+		vg_buf_adds(b, "\"deny\"");
+		json_u64(b, "rule", n->rule_id);
+	}
+	vg_buf_addc(b, '}');
+}
+
+static bool flow_owner_unknown(const struct vg_event_view *ev)
+{
+	return ev->hdr->type == VG_EV_FLOW &&
+	       (((const struct vg_flow *)ev->hdr)->flags & VG_FLOW_OWNER_UNKNOWN);
+}
+
+static void json_flow(struct vg_buf *b, const struct vg_event_view *ev)
+{
+	const struct vg_flow *f = (const struct vg_flow *)ev->hdr;
+	bool unknown = f->flags & VG_FLOW_OWNER_UNKNOWN;
+	char fb[16], pb[16];
+
+	json_key(b, "flow");
+	vg_buf_addc(b, '{');
+	json_str_or_null(b, "family", family_name(f->family, fb));
+	json_str_or_null(b, "protocol", protocol_name(f->protocol, pb));
+	json_endpoint(b, "saddr", "sport", f->family, f->saddr, f->sport);
+	json_endpoint(b, "daddr", "dport", f->family, f->daddr, f->dport);
+	json_key(b, "direction");
+	vg_json_cstr(b, unknown ? NULL : f->flags & VG_FLOW_INBOUND ? "inbound" : "outbound");
+	json_u64(b, "bytes_sent", f->bytes_sent);
+	json_u64(b, "bytes_received", f->bytes_received);
+	json_u64(b, "packets_sent", f->packets_sent);
+	json_u64(b, "packets_received", f->packets_received);
+	if (f->start_ns && f->start_ns <= ev->hdr->ts_ns) {
+		json_time(b, "start_time", ev->time_ns - (ev->hdr->ts_ns - f->start_ns));
+	} else {
+		json_key(b, "start_time");
+		vg_buf_adds(b, "null");
+	}
+	json_u64(b, "duration_ns", f->duration_ns);
+	json_str_or_null(b, "close", f->close <= VG_FLOW_CLOSE_OTHER ? flow_close_names[f->close]
+								 : NULL);
+	json_bool(b, "owner_known", !unknown);
+	vg_buf_addc(b, '}');
+}
+
 static void json_detail(struct vg_buf *b, const struct vg_event_view *ev)
 {
 	switch (ev->hdr->type) {
@@ -358,6 +555,12 @@ static void json_detail(struct vg_buf *b, const struct vg_event_view *ev)
 	case VG_EV_PRIV:
 		json_priv(b, ev);
 		break;
+	case VG_EV_NET:
+		json_net(b, ev);
+		break;
+	case VG_EV_FLOW:
+		json_flow(b, ev);
+		break;
 	}
 }
 
@@ -366,8 +569,11 @@ static void render_json(struct vg_buf *b, const struct vg_event_view *ev)
 	vg_buf_addc(b, '{');
 	json_time(b, "time", ev->time_ns);
 	json_key(b, "kind");
-	vg_buf_addf(b, "\"%s\"", vg_event_kind(ev->hdr->type));
-	json_process(b, ev);
+	vg_buf_addf(b, "\"%s\"", event_kind_of(ev));
+	if (flow_owner_unknown(ev))
+		vg_buf_adds(b, ",\"process\":null,\"parent\":null");	/* not seen connecting */
+	else
+		json_process(b, ev);
 	json_detail(b, ev);
 	vg_buf_adds(b, "}\n");
 }
@@ -404,6 +610,57 @@ static void text_cstr(struct vg_buf *b, const char *key, const char *s)
 		vg_buf_addc(b, '-');
 }
 
+/* " tcp 10.0.0.1:4242 -> [::1]:80" (or " unix path=...") */
+static void text_endpoints(struct vg_buf *b, uint16_t family, uint16_t proto, const uint8_t *sa,
+			   uint16_t sp, const uint8_t *da, uint16_t dp)
+{
+	char s[INET6_ADDRSTRLEN], d[INET6_ADDRSTRLEN], fb[16], pb[16];
+	const char *p = protocol_name(proto, pb), *fam = family_name(family, fb);
+
+	if (!is_inet(family)) {
+		vg_buf_addf(b, " family=%s", fam ? fam : "-");
+		return;
+	}
+	addr_str(family, sa, s);
+	addr_str(family, da, d);
+	vg_buf_addf(b, family == AF_INET6 ? " %s [%s]:%u -> [%s]:%u" : " %s %s:%u -> %s:%u",
+		    p ? p : "-", s, sp, d, dp);
+}
+
+static void text_net(struct vg_buf *b, const struct vg_net *n)
+{
+	const char *err = n->result < 0 && n->result > -4096 ? strerrorname_np((int)-n->result) : NULL;
+
+	text_endpoints(b, n->family, n->protocol, n->saddr, n->sport, n->daddr, n->dport);
+	if (n->family == AF_UNIX && n->unix_path_len) {
+		vg_buf_adds(b, " path=");
+		if (n->flags & VG_NET_UNIX_ABSTRACT)
+			vg_buf_addc(b, '@');
+		text_str(b, n->unix_path, strnlen(n->unix_path, n->unix_path_len));
+	}
+	if (n->fd >= 0)
+		vg_buf_addf(b, " fd=%d", n->fd);
+	if (n->op == VG_NET_LISTEN)
+		vg_buf_addf(b, " backlog=%u", n->backlog);
+	vg_buf_addf(b, " result=%" PRId64, (int64_t)n->result);
+	if (err)
+		vg_buf_addf(b, " (%s)", err);
+	if (n->flags & VG_NET_DENIED)
+		vg_buf_addf(b, " action=deny rule=%u", n->rule_id);
+}
+
+static void text_flow(struct vg_buf *b, const struct vg_flow *f)
+{
+	text_endpoints(b, f->family, f->protocol, f->saddr, f->sport, f->daddr, f->dport);
+	vg_buf_addf(b, " %s sent=%" PRIu64 " received=%" PRIu64 " packets=%" PRIu64 "/%" PRIu64
+		    " duration=%.3fs close=%s",
+		    f->flags & VG_FLOW_OWNER_UNKNOWN ? "owner=unknown" :
+		    f->flags & VG_FLOW_INBOUND ? "inbound" : "outbound",
+		    (uint64_t)f->bytes_sent, (uint64_t)f->bytes_received, (uint64_t)f->packets_sent,
+		    (uint64_t)f->packets_received, f->duration_ns / 1e9,
+		    f->close <= VG_FLOW_CLOSE_OTHER ? flow_close_names[f->close] : "?");
+}
+
 static void render_text(struct vg_buf *b, const struct vg_event_view *ev)
 {
 	const struct vg_proc_view *p = &ev->proc;
@@ -412,7 +669,7 @@ static void render_text(struct vg_buf *b, const struct vg_event_view *ev)
 
 	vg_format_rfc3339(ev->time_ns, ts);
 	vg_buf_addf(b, "%s %-5s pid=%" PRIu32 " ppid=%" PRIu32 " uid=%" PRIu32 " comm=", ts,
-		    vg_event_kind(ev->hdr->type), t->pid, t->ppid, t->uid);
+		    event_kind_of(ev), t->pid, t->ppid, t->uid);
 	text_str(b, t->comm, strnlen(t->comm, sizeof(t->comm)));
 	text_cstr(b, "exe", p->exe);
 	switch (ev->hdr->type) {
@@ -467,6 +724,12 @@ static void render_text(struct vg_buf *b, const struct vg_event_view *ev)
 			    (uint64_t)pr->old.cap_effective, (uint64_t)pr->new.cap_effective);
 		break;
 	}
+	case VG_EV_NET:
+		text_net(b, (const struct vg_net *)ev->hdr);
+		break;
+	case VG_EV_FLOW:
+		text_flow(b, (const struct vg_flow *)ev->hdr);
+		break;
 	}
 	text_cstr(b, "parent_exe", p->parent_exe);
 	text_cstr(b, "cgroup", p->cgroup);

@@ -28,6 +28,7 @@ static const char *const loss_names[VG_LOSS_MAX] = {
 	[VG_LOSS_CGROUP_READ] = "cgroup_read",
 	[VG_LOSS_PENDING_FULL] = "pending_full",
 	[VG_LOSS_PATH_READ] = "path_read",
+	[VG_LOSS_FLOW_TRACK] = "flow_track",
 };
 
 const char *vg_loss_reason_name(enum vg_loss_reason r)
@@ -84,6 +85,8 @@ static unsigned int program_sensor(const char *name)
 		return VG_SENSOR_FILE;
 	if (has_prefix(name, "vg_priv_"))
 		return VG_SENSOR_PRIV;
+	if (has_prefix(name, "vg_net_"))
+		return VG_SENSOR_NET;
 	return VG_SENSOR_PROCESS;
 }
 
@@ -113,6 +116,8 @@ static void select_programs(struct vigil_bpf *skel, unsigned int sensors, enum v
 	}
 	bpf_map__set_autocreate(skel->maps.vg_priv_anysys,
 				priv_all_syscalls && (sensors & VG_SENSOR_PRIV));
+	/* the flow owner map is preallocated (LRU): only with the net sensor */
+	bpf_map__set_autocreate(skel->maps.vg_net_flows, sensors & VG_SENSOR_NET);
 }
 
 static int configure(struct vigil_bpf *skel, const struct vg_sensor_opts *o)
@@ -218,11 +223,12 @@ int vg_sensor_start(struct vg_sensor *s, const struct vg_sensor_opts *o)
 	}
 	libbpf_set_print(prev);
 	if (!s->skel) {
-		const char *dir = o->verifier_log_dir ? o->verifier_log_dir : DEFAULT_VERIFIER_LOG_DIR;
+		const char *dir = o->verifier_log_dir ?: getenv("VIGIL_LOG_DIR") ?: DEFAULT_VERIFIER_LOG_DIR;
 		char *log = save_verifier_log(dir);
 
-		vg_error("cannot load BPF programs (%s backend): %s (libbpf and verifier log: %s)",
-			 vg_backend_name(b), strerror(-err), log ? log : "could not be saved");
+		vg_error("cannot load BPF programs (%s): %s (libbpf and verifier log: %s)",
+			 o->backend == VG_BACKEND_AUTO ? "tried tp_btf, then raw_tp" : vg_backend_name(b),
+			 strerror(-err), log ? log : "could not be saved");
 		free(log);
 		vg_buf_release(&load_log);
 		return err;

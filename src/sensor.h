@@ -25,7 +25,8 @@ enum vg_sensor_set {
 	VG_SENSOR_PROCESS = 1 << 0,	/* vg_exec_*, vg_fork_*, vg_exit_* */
 	VG_SENSOR_FILE = 1 << 1,	/* vg_file_* */
 	VG_SENSOR_PRIV = 1 << 2,	/* vg_priv_* */
-	VG_SENSOR_ALL = (1 << 3) - 1,
+	VG_SENSOR_NET = 1 << 3,		/* vg_net_*: sockets and TCP flows */
+	VG_SENSOR_ALL = (1 << 4) - 1,
 };
 
 struct vg_sensor_opts {
@@ -36,7 +37,8 @@ struct vg_sensor_opts {
 	uint32_t self_pid;		/* never reported; 0: none */
 	uint64_t wakeup_bytes;		/* batch wakeups (see lib/emit.bpf.h); 0: every event */
 	uint32_t ringbuf_bytes;		/* power of two, >= 4096; 0: default 8 MiB */
-	const char *verifier_log_dir;	/* where a failed load's log goes; NULL: /var/log/vigil */
+	const char *verifier_log_dir;	/* where a failed load's log goes; NULL: $VIGIL_LOG_DIR,
+					 * else /var/log/vigil */
 	bool file_all;			/* file sensor: every operation, no watch list */
 	bool priv_all_syscalls;		/* priv sensor: also a credential change across any
 					 * syscall (vg_priv_anysys_*: loaded only then) */

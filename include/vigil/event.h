@@ -55,6 +55,7 @@ enum vg_loss_reason {
 	VG_LOSS_CGROUP_READ,		/* cgroup path walk failed (event sent without) */
 	VG_LOSS_PENDING_FULL,		/* enter/exit pairing map full: event dropped */
 	VG_LOSS_PATH_READ,		/* file path could not be read (event sent without) */
+	VG_LOSS_FLOW_TRACK,		/* flow owner map update failed: the flow's owner is unknown */
 	VG_LOSS_MAX,
 };
 
@@ -323,6 +324,9 @@ struct vg_flow {
 #define VG_FILE_FIXED_SIZE	((__u32)__builtin_offsetof(struct vg_file, path))
 #define VG_FILE_NEW_PATH_OFF	((__u32)__builtin_offsetof(struct vg_file, new_path))
 #define VG_EXEC_FIXED_SIZE	((__u32)__builtin_offsetof(struct vg_exec, args))
+/* A net record may end after unix_path_len bytes of unix_path (the kernel
+ * sensor sends the whole struct). */
+#define VG_NET_FIXED_SIZE	((__u32)__builtin_offsetof(struct vg_net, unix_path))
 
 _Static_assert(sizeof(struct vg_task_ctx) == 80, "vg_task_ctx layout changed");
 _Static_assert(sizeof(struct vg_event_hdr) == 96, "vg_event_hdr layout changed");
@@ -333,6 +337,8 @@ _Static_assert((VG_ARGS_LEN & (VG_ARGS_LEN - 1)) == 0, "VG_ARGS_LEN must be a po
 _Static_assert(sizeof(struct vg_creds) == 56, "vg_creds layout changed");
 _Static_assert(sizeof(struct vg_net) % 8 == 0, "vg_net must be 8-byte sized");
 _Static_assert(sizeof(struct vg_flow) % 8 == 0, "vg_flow must be 8-byte sized");
+_Static_assert(sizeof(struct vg_net) == 288, "vg_net layout changed");
+_Static_assert(sizeof(struct vg_flow) == 192, "vg_flow layout changed");
 _Static_assert(sizeof(struct vg_priv) == 96 + 40 + 112, "vg_priv layout changed");
 _Static_assert(__builtin_offsetof(struct vg_file, path) == 96 + 80, "vg_file layout changed");
 _Static_assert((VG_FILE_PATH_LEN & (VG_FILE_PATH_LEN - 1)) == 0, "VG_FILE_PATH_LEN must be a power of two");

@@ -37,7 +37,7 @@ expect() {
 start_trace() {
 	local out=$1 target=exec
 	shift
-	case ${1:-} in exec|file|priv) target=$1; shift ;; esac
+	case ${1:-} in exec|file|priv|net) target=$1; shift ;; esac
 	rm -f "$TMP/ready"
 	"$VIGIL" trace "$target" --output "$out" --ready-file "$TMP/ready" "$@" 2>"$TMP/trace.err" &
 	bg_pid=$!
@@ -79,6 +79,19 @@ if [[ $(wc -l <"$TMP/err") -ne 1 ]]; then
 	fail not_root_single_line "expected one line, got: $(cat "$TMP/err")"
 else
 	ok not_root_single_line
+fi
+# the kernel refuses the programs (root without CAP_BPF/CAP_SYS_ADMIN/CAP_PERFMON)
+mkdir -p "$TMP/logs"
+expect refused_load_is_one_line_with_log_file 1 \
+	"^vigil: error: cannot load BPF programs \\(tried tp_btf, then raw_tp\\): Operation not permitted \\(libbpf and verifier log: $TMP/logs/verifier-[0-9]+\\.log\\)$" \
+	env VIGIL_LOG_DIR="$TMP/logs" setpriv --bounding-set=-bpf,-sys_admin,-perfmon "$VIGIL" trace exec
+log=$(ls "$TMP"/logs/verifier-*.log 2>/dev/null | head -1)
+if [[ $(wc -l <"$TMP/err") -ne 1 ]]; then
+	fail refused_load_log_saved "expected one line on stderr, got: $(cat "$TMP/err")"
+elif [[ -z $log ]] || ! grep -q "failed to load" "$log" || [[ $(stat -c %a "$log") != 600 ]]; then
+	fail refused_load_log_saved "log file missing, without libbpf's messages, or not 0600: '$log'"
+else
+	ok refused_load_log_saved
 fi
 expect output_unwritable 1 "cannot open output '/nonexistent/x'" \
 	"$VIGIL" trace exec --output /nonexistent/x
@@ -314,6 +327,32 @@ if stop_trace && jq -e -s 'any(.[]; .kind == "file" and .file.path == "/etc/shad
 else
 	fail $name "no open event for /etc/shadow: $(jq -c 'select(.kind == "file" or .kind == "stats")
 		| [.kind, .process.comm, .file.path, .stats.sent, .stats.lost.total]' "$TMP/run2.jsonl")"
+fi
+
+# ---- trace net ---------------------------------------------------------------
+# A connect to a closed port on 127.0.0.1, in a network namespace of its own
+# (nothing listens there; the host's interfaces are never touched).
+name=trace_net_connect_refused_json
+if start_trace "$TMP/net.jsonl" net -o json; then
+	unshare -n bash -c 'ip link set lo up && exec 3<>/dev/tcp/127.0.0.1/9' 2>/dev/null
+	stop_trace
+	ev=$(jq -c 'select(.kind == "connect" and .net.dport == 9)' "$TMP/net.jsonl" | head -1)
+	if [[ -z $ev ]]; then
+		fail $name "no connect event: $(head -c 600 "$TMP/net.jsonl")"
+	elif ! jq -e '.net.op == "connect" and .net.errno == "ECONNREFUSED" and .net.result == -111
+		and .net.family == "ipv4" and .net.protocol == "tcp" and .net.sock_type == "stream"
+		and .net.daddr == "127.0.0.1" and (.net.fd | type) == "number"
+		and .process.comm == "bash" and (.net | has("action") | not)' <<<"$ev" >/dev/null; then
+		fail $name "unexpected connect event: $ev"
+	elif jq -e -s 'any(.[]; .kind != "stats" and .kind != "connect" and .kind != "bind"
+		and .kind != "accept" and .kind != "listen" and .kind != "flow")' \
+		"$TMP/net.jsonl" >/dev/null; then
+		fail $name "trace net printed other kinds: $(jq -c .kind "$TMP/net.jsonl" | sort -u)"
+	else
+		ok $name
+	fi
+else
+	fail $name "vigil did not start"
 fi
 
 # ---- probe -------------------------------------------------------------------
