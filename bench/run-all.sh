@@ -9,3 +9,7 @@ STAMP=$(date +%Y%m%d-%H%M%S)
 "$BENCH/process.sh" -o "$BENCH/results/$STAMP-process"
 echo
 "$BENCH/file.sh" -o "$BENCH/results/$STAMP-file"
+echo
+"$BENCH/xdp.sh" -o "$BENCH/results/$STAMP-xdp"
+echo
+"$BENCH/net.sh" -o "$BENCH/results/$STAMP-net"

@@ -8,6 +8,7 @@
 #include "cgroup_cache.h"
 #include "fim.h"
 #include "log.h"
+#include "netctl.h"
 #include "pathnorm.h"
 #include "watch.h"
 
@@ -254,6 +255,8 @@ static int on_record(void *ctx, void *data, size_t size)
 	return 0;
 }
 
+static void vg_agent_add_ring(struct vg_agent *a, int map_fd);
+
 int vg_agent_start(struct vg_agent *a, const struct vg_agent_opts *opts)
 {
 	int err, n;
@@ -298,6 +301,7 @@ int vg_agent_start(struct vg_agent *a, const struct vg_agent_opts *opts)
 		vg_error("cannot open the event ring buffer: %s", strerror(-err));
 		goto cleanup;
 	}
+	vg_agent_add_ring(a, vg_netctl_events_fd());	/* `vigil net deny` denials, if pinned */
 	/* Seed after attaching: a process is then in /proc, or its events are queued. */
 	n = vg_proctable_seed(a->procs, "/proc");
 	if (n < 0)
@@ -411,4 +415,20 @@ void vg_agent_stop(struct vg_agent *a)
 	a->cgroups = NULL;
 	vg_fim_free(a->fim);
 	a->fim = NULL;
+}
+
+/*
+ * Read another ring buffer of vg_event_hdr records through on_record: the
+ * pinned one of connection control (src/netctl.c), whose programs outlive
+ * any agent.  Takes map_fd (ignored when negative) and closes it: the ring's
+ * mapping holds the map until ring_buffer__free().  Best effort: the
+ * sensors work without it.
+ */
+static void vg_agent_add_ring(struct vg_agent *a, int map_fd)
+{
+	if (map_fd < 0)
+		return;
+	if (ring_buffer__add(a->rb, map_fd, on_record, a))
+		vg_warn("cannot read the connection-control ring buffer: %s", strerror(errno));
+	close(map_fd);
 }

@@ -15,5 +15,7 @@ int cmd_probe(int argc, char **argv);
 int cmd_trace(int argc, char **argv);
 int cmd_run(int argc, char **argv);
 int cmd_version(int argc, char **argv);
+int cmd_net(int argc, char **argv);
+int cmd_xdp(int argc, char **argv);
 
 #endif /* VIGIL_CMD_H */

@@ -15,7 +15,9 @@ static const char main_usage[] =
 	"  probe        test which kernel mechanisms work here and which vigil will use\n"
 	"  trace exec   print process executions live (like execsnoop, with context)\n"
 	"  run          run the agent with every sensor (default configuration built in)\n"
+	"  net          connection control: deny connect/sendmsg/bind by CIDR, port, cgroup\n"
 	"  version      print the version\n"
+	"  xdp          XDP ingress filter: drop or rate-limit packets on an interface\n"
 	"\n"
 	"`vigil <command> --help` describes each command.\n";
 
@@ -27,6 +29,8 @@ static const struct {
 	{ "trace", cmd_trace },
 	{ "run", cmd_run },
 	{ "version", cmd_version },
+	{ "net", cmd_net },
+	{ "xdp", cmd_xdp },
 };
 
 int main(int argc, char **argv)
