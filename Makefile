@@ -52,6 +52,8 @@ BPFT_SRCS  := $(sort $(wildcard tests/bpf/test_*.c))
 BPFT_BINS  := $(patsubst tests/bpf/%.c,$(BUILD)/tests/bpf/%,$(BPFT_SRCS))
 FUZZ_SRCS  := $(sort $(wildcard tests/fuzz/fuzz_*.c))
 FUZZ_BINS  := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRCS))
+FUZZ_OBJS  := $(patsubst src/%.c,$(BUILD)/fuzz/obj/%.o,$(filter-out src/main.c,$(SRCS)))
+FUZZ_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer
 
 .PHONY: all deps run test unit asan integration fuzz bench clean
 # The skeletons are named here so make never treats them as intermediate files.
@@ -113,10 +115,14 @@ $(BUILD)/tests/bpf/%: tests/bpf/%.c $(wildcard tests/bpf/*.h) $(LIB_OBJS) $(HDRS
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -Itests/bpf $< $(LIB_OBJS) -o $@ $(LDLIBS)
 
-$(BUILD)/fuzz/%: tests/fuzz/%.c $(SRCS) $(HDRS) $(SKEL)
+# Sources once with coverage instrumentation, each target linked against them.
+$(BUILD)/fuzz/obj/%.o: src/%.c $(HDRS) $(SKEL)
 	@mkdir -p $(@D)
-	$(CLANG) $(CFLAGS_COMMON) -fsanitize=fuzzer,address,undefined $< \
-		$(filter-out src/main.c,$(SRCS)) -o $@ $(LDLIBS)
+	$(CLANG) $(CFLAGS_COMMON) $(FUZZ_FLAGS) -fsanitize=fuzzer-no-link -c $< -o $@
+
+$(BUILD)/fuzz/%: tests/fuzz/%.c $(FUZZ_OBJS) $(HDRS)
+	@mkdir -p $(@D)
+	$(CLANG) $(CFLAGS_COMMON) $(FUZZ_FLAGS) -fsanitize=fuzzer $< $(FUZZ_OBJS) -o $@ $(LDLIBS)
 
 unit: $(UNIT_BINS)
 asan: $(ASAN_BINS)
