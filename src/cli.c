@@ -26,9 +26,12 @@ int vg_cli_parse_u32(const char *s, uint32_t *out)
 	char *end;
 	unsigned long v;
 
+	/* strtoul skips blanks and takes a sign ("-1" wraps): digits only. */
+	if (*s < '0' || *s > '9')
+		return -EINVAL;
 	errno = 0;
 	v = strtoul(s, &end, 10);
-	if (errno || end == s || *end || *s == '-' || v > UINT32_MAX)
+	if (errno || *end || v > UINT32_MAX)
 		return -EINVAL;
 	*out = (uint32_t)v;
 	return 0;

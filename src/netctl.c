@@ -118,7 +118,8 @@ int vg_netctl_parse_cidr(const char *s, struct vg_netctl_rule *r, char *why, siz
 	if (slash) {
 		errno = 0;
 		plen = strtoul(slash + 1, &end, 10);
-		if (errno || end == slash + 1 || *end || slash[1] == '-' || slash[1] == '+' ||
+		/* Digits only: strtoul() would skip blanks and take a sign. */
+		if (errno || end == slash + 1 || *end || slash[1] < '0' || slash[1] > '9' ||
 		    plen > max) {
 			snprintf(why, len, "prefix length 0-%u for %s", max,
 				 max == 32 ? "IPv4" : "IPv6");

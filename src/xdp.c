@@ -861,7 +861,8 @@ int vg_xdp_parse_cidr(const char *s, struct vg_xdp_rule *r)
 	}
 	plen = max;
 	if (slash) {
-		if (!slash[1] || slash[1] == '-' || slash[1] == '+' || slash[1] == ' ')
+		/* Digits only: strtoul() would skip blanks and take a sign. */
+		if (slash[1] < '0' || slash[1] > '9')
 			return -EINVAL;
 		errno = 0;
 		plen = strtoul(slash + 1, &end, 10);
