@@ -308,7 +308,7 @@ int vg_agent_start(struct vg_agent *a, const struct vg_agent_opts *opts)
 		vg_warn("cannot read '/proc' to seed the process table: %s", strerror(-n));
 	else
 		vg_debug("process table seeded with %d processes", n);
-	a->last_check_ns = a->last_stats_ns = vg_clock_now_boot();
+	a->last_check_ns = a->last_stats_ns = a->last_flow_update_ns = vg_clock_now_boot();
 	return 0;
 
 cleanup:
@@ -361,6 +361,24 @@ static void check_losses(struct vg_agent *a, bool force)
 	}
 }
 
+/* Every opts.sensor.flow_update_s: "still open" records of long-lived TCP
+ * connections, into the ring buffer (read by the next poll). */
+static void flow_updates(struct vg_agent *a)
+{
+	uint64_t now, every = a->opts.sensor.flow_update_s * 1000000000ULL;
+	int err;
+
+	if (!every)
+		return;
+	now = vg_clock_now_boot();
+	if (now - a->last_flow_update_ns < every)
+		return;
+	a->last_flow_update_ns = now;
+	err = vg_sensor_flow_update(&a->sensor);
+	if (err)
+		vg_warn("flow updates: cannot run the iterator: %s", strerror(-err));
+}
+
 int vg_agent_poll(struct vg_agent *a, int timeout_ms)
 {
 	int n, m;
@@ -381,6 +399,7 @@ int vg_agent_poll(struct vg_agent *a, int timeout_ms)
 			return m;
 	}
 	check_losses(a, false);
+	flow_updates(a);
 	return n;
 }
 

@@ -62,6 +62,7 @@ struct vg_agent {
 	struct vg_agent_stats stats;
 	uint64_t lost_reported;		/* losses already warned about */
 	uint64_t last_check_ns, last_stats_ns;
+	uint64_t last_flow_update_ns;	/* when the flow update iterator last ran */
 	int handler_err;
 	char norm_path[VG_FILE_PATH_LEN], norm_new_path[VG_FILE_PATH_LEN];
 };

@@ -133,6 +133,7 @@ int vg_cli_stream(const struct vg_cli_opts *o)
 			.sensors = o->sensors,
 			.file_all = o->file_all,
 			.priv_all_syscalls = o->priv_all_syscalls,
+			.flow_update_s = o->flow_interval_s,
 		},
 		.watches = o->watches.n ? &o->watches : NULL,
 		.fim = o->fim,

@@ -37,6 +37,7 @@ struct vg_cli_opts {
 	bool file_all;			/* file sensor: every operation */
 	bool priv_all_syscalls;		/* priv sensor: changes across any syscall */
 	bool fim;			/* digests and before/after of watched files */
+	uint32_t flow_interval_s;	/* net: "still open" flow records every SEC; 0: off */
 };
 
 /* Does the event pass the user-space filters? */

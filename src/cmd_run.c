@@ -22,19 +22,23 @@ static const char run_usage[] =
 	"  --output FILE           write events to FILE (created 0600, appended)\n"
 	"  --stats-interval SEC    emit a stats event every SEC seconds (0: only at exit\n"
 	"                          and when events are lost)\n"
+	"  --flow-interval SEC     also a flow record with close \"open\" and the totals so\n"
+	"                          far every SEC seconds for each TCP connection open that\n"
+	"                          long (0, the default: flows only at close)\n"
 	"  --backend B             auto (default), tp_btf or raw_tp\n"
 	"  --ready-file FILE       create FILE once the sensors are attached\n"
 	"  --show-config           print the effective configuration and exit\n"
 	"  -v, --verbose           more diagnostics on stderr (twice: libbpf debug)\n"
 	"  -h, --help              this help\n";
 
-enum { OPT_OUTPUT = 256, OPT_STATS, OPT_BACKEND, OPT_READY, OPT_SHOW };
+enum { OPT_OUTPUT = 256, OPT_STATS, OPT_BACKEND, OPT_READY, OPT_SHOW, OPT_FLOW_INTERVAL };
 
 static const struct option run_options[] = {
 	{ "format", required_argument, NULL, 'o' },
 	{ "output", required_argument, NULL, OPT_OUTPUT },
 	{ "stats-interval", required_argument, NULL, OPT_STATS },
 	{ "backend", required_argument, NULL, OPT_BACKEND },
+	{ "flow-interval", required_argument, NULL, OPT_FLOW_INTERVAL },
 	{ "ready-file", required_argument, NULL, OPT_READY },
 	{ "show-config", no_argument, NULL, OPT_SHOW },
 	{ "verbose", no_argument, NULL, 'v' },
@@ -65,6 +69,12 @@ int cmd_run(int argc, char **argv)
 			if (vg_cli_parse_u32(optarg, &o.stats_interval_s))
 				return vg_cli_usage_error(run_usage,
 							  "--stats-interval: '%s' is not a number of seconds",
+							  optarg);
+			break;
+		case OPT_FLOW_INTERVAL:
+			if (vg_cli_parse_u32(optarg, &o.flow_interval_s))
+				return vg_cli_usage_error(run_usage,
+							  "--flow-interval: '%s' is not a number of seconds",
 							  optarg);
 			break;
 		case OPT_BACKEND:

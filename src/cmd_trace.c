@@ -33,6 +33,10 @@ static const char trace_usage[] =
 	"                     (a trailing '/' or an existing directory); repeatable; default:\n"
 	"                     the built-in list (credential files, sudoers, /root/.ssh/)\n"
 	"  --all              (file) report every file operation (debugging; heavy)\n"
+	"  --flow-interval SEC\n"
+	"                     (net) also a flow record with close \"open\" and the totals so\n"
+	"                     far every SEC seconds for each connection open that long;\n"
+	"                     0 (default): flows only at close\n"
 	"  --all-syscalls     (priv) also report credentials changed by any other syscall\n"
 	"                     (unshare, setgroups, prctl, ...); hooks every syscall of every\n"
 	"                     process: about 100-150 ns more per syscall\n"
@@ -49,7 +53,7 @@ static const char trace_usage[] =
 
 enum {
 	OPT_PID = 256, OPT_COMM, OPT_EXE, OPT_CONTAINER, OPT_OUTPUT, OPT_BACKEND, OPT_READY,
-	OPT_PATH, OPT_ALL, OPT_ALL_SYSCALLS,
+	OPT_PATH, OPT_ALL, OPT_ALL_SYSCALLS, OPT_FLOW_INTERVAL,
 };
 
 static const struct option trace_options[] = {
@@ -64,6 +68,7 @@ static const struct option trace_options[] = {
 	{ "path", required_argument, NULL, OPT_PATH },
 	{ "all", no_argument, NULL, OPT_ALL },
 	{ "all-syscalls", no_argument, NULL, OPT_ALL_SYSCALLS },
+	{ "flow-interval", required_argument, NULL, OPT_FLOW_INTERVAL },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
 	{},
@@ -96,6 +101,7 @@ static int parse(int argc, char **argv, struct vg_cli_opts *o)
 {
 	bool is_file = o->sensors & VG_SENSOR_FILE;
 	bool is_priv = o->sensors & VG_SENSOR_PRIV;
+	bool is_net = o->sensors & VG_SENSOR_NET;
 	int c;
 
 	while ((c = getopt_long(argc, argv, ":o:vh", trace_options, NULL)) != -1) {
@@ -150,6 +156,15 @@ static int parse(int argc, char **argv, struct vg_cli_opts *o)
 				return vg_cli_usage_error(trace_usage,
 							  "--all-syscalls: only for 'trace priv'");
 			o->priv_all_syscalls = true;
+			break;
+		case OPT_FLOW_INTERVAL:
+			if (!is_net)
+				return vg_cli_usage_error(trace_usage,
+							  "--flow-interval: only for 'trace net'");
+			if (vg_cli_parse_u32(optarg, &o->flow_interval_s))
+				return vg_cli_usage_error(trace_usage,
+							  "--flow-interval: '%s' is not a number of seconds",
+							  optarg);
 			break;
 		case 'v':
 			vg_log_more_verbose();

@@ -59,7 +59,11 @@ void vg_config_print(FILE *f, const struct vg_cli_opts *o)
 		   " setfsgid, capset, exec]\n");
 	fprintf(f, "  net:\n");
 	fprintf(f, "    events: [connect, accept, bind, listen, flow]\n");
-	fprintf(f, "    flows: tcp, one record at close (no periodic updates)\n");
+	if (o->flow_interval_s)
+		fprintf(f, "    flows: tcp, one record at close and an update every %u s\n",
+			o->flow_interval_s);
+	else
+		fprintf(f, "    flows: tcp, one record at close (no periodic updates)\n");
 	fprintf(f, "output:\n");
 	fprintf(f, "  format: %s\n", o->fmt == VG_FMT_JSON ? "json" : "text");
 	fprintf(f, "  file: %s\n", o->output_path ? o->output_path : "stdout");

@@ -98,7 +98,7 @@ static unsigned int program_sensor(const char *name)
  * even created otherwise (kernels before 5.11 have none).
  */
 static void select_programs(struct vigil_bpf *skel, unsigned int sensors, enum vg_attach_backend b,
-			    bool priv_all_syscalls)
+			    bool priv_all_syscalls, bool flow_updates)
 {
 	struct bpf_program *prog;
 
@@ -108,6 +108,8 @@ static void select_programs(struct vigil_bpf *skel, unsigned int sensors, enum v
 
 		if (has_prefix(name, "vg_priv_anysys_"))
 			load = load && priv_all_syscalls;
+		if (!strcmp(name, "vg_net_flow_iter"))
+			load = load && flow_updates;
 		if (has_suffix(name, "_btf"))
 			load = load && b == VG_BACKEND_TP_BTF;
 		else if (has_suffix(name, "_raw"))
@@ -118,6 +120,8 @@ static void select_programs(struct vigil_bpf *skel, unsigned int sensors, enum v
 				priv_all_syscalls && (sensors & VG_SENSOR_PRIV));
 	/* the flow owner map is preallocated (LRU): only with the net sensor */
 	bpf_map__set_autocreate(skel->maps.vg_net_flows, sensors & VG_SENSOR_NET);
+	/* an iterator over vg_net_flows: attached with the map, by hand */
+	bpf_program__set_autoattach(skel->progs.vg_net_flow_iter, false);
 }
 
 static int configure(struct vigil_bpf *skel, const struct vg_sensor_opts *o)
@@ -135,6 +139,7 @@ static int configure(struct vigil_bpf *skel, const struct vg_sensor_opts *o)
 	skel->rodata->vg_wakeup_bytes = o->wakeup_bytes;
 	skel->rodata->vg_file_all = o->file_all;
 	skel->rodata->vg_priv_all_syscalls = o->priv_all_syscalls;
+	skel->rodata->vg_flow_update_ns = o->flow_update_s * 1000000000ULL;
 	if (o->filter_comm)
 		strncpy((char *)skel->rodata->vg_filter_comm, o->filter_comm,
 			sizeof(skel->rodata->vg_filter_comm) - 1);
@@ -172,7 +177,8 @@ static struct vigil_bpf *try_load(const struct vg_sensor_opts *o, enum vg_attach
 		*err = -errno;
 		return NULL;
 	}
-	select_programs(skel, o->sensors ? o->sensors : VG_SENSOR_ALL, b, o->priv_all_syscalls);
+	select_programs(skel, o->sensors ? o->sensors : VG_SENSOR_ALL, b, o->priv_all_syscalls,
+			o->flow_update_s > 0);
 	*err = configure(skel, o);
 	if (!*err)
 		*err = vigil_bpf__load(skel);
@@ -258,11 +264,48 @@ int vg_sensor_start(struct vg_sensor *s, const struct vg_sensor_opts *o)
 		vg_sensor_destroy(s);
 		return err;
 	}
+	if (bpf_program__autoload(s->skel->progs.vg_net_flow_iter)) {
+		DECLARE_LIBBPF_OPTS(bpf_iter_attach_opts, io);
+		union bpf_iter_link_info li = {};
+
+		li.map.map_fd = bpf_map__fd(s->skel->maps.vg_net_flows);
+		io.link_info = &li;
+		io.link_info_len = sizeof(li);
+		s->flow_iter = bpf_program__attach_iter(s->skel->progs.vg_net_flow_iter, &io);
+		if (!s->flow_iter) {
+			err = -errno;
+			vg_error("cannot attach the flow update iterator: %s", strerror(-err));
+			vg_sensor_destroy(s);
+			return err;
+		}
+	}
 	return 0;
+}
+
+int vg_sensor_flow_update(struct vg_sensor *s)
+{
+	char buf[64];
+	ssize_t r;
+	int fd;
+
+	if (!s->flow_iter)
+		return 0;
+	fd = bpf_iter_create(bpf_link__fd(s->flow_iter));
+	if (fd < 0)
+		return -errno;
+	/* the program writes nothing: read() returns 0 at the end of the walk */
+	do {
+		r = read(fd, buf, sizeof(buf));
+	} while (r > 0 || (r < 0 && errno == EINTR));
+	r = r < 0 ? -errno : 0;
+	close(fd);
+	return (int)r;
 }
 
 void vg_sensor_destroy(struct vg_sensor *s)
 {
+	bpf_link__destroy(s->flow_iter);
+	s->flow_iter = NULL;
 	vigil_bpf__destroy(s->skel);
 	s->skel = NULL;
 }

@@ -43,6 +43,9 @@ struct vg_sensor_opts {
 	bool priv_all_syscalls;		/* priv sensor: also a credential change across any
 					 * syscall (vg_priv_anysys_*: loaded only then) */
 	const struct vg_watchlist *watches; /* installed between load and attach */
+	uint32_t flow_update_s;		/* net sensor: "still open" flow records for
+					 * connections this old, when vg_sensor_flow_update
+					 * runs (the agent: every flow_update_s); 0: none */
 };
 
 struct vg_counters {
@@ -53,9 +56,12 @@ struct vg_counters {
 struct vigil_bpf;
 struct vg_watchlist;
 
+struct bpf_link;
+
 struct vg_sensor {
 	struct vigil_bpf *skel;
 	enum vg_attach_backend backend;	/* the one in use after load */
+	struct bpf_link *flow_iter;	/* flow updates' iterator; NULL: off */
 };
 
 /*
@@ -67,6 +73,11 @@ int vg_sensor_start(struct vg_sensor *s, const struct vg_sensor_opts *opts);
 void vg_sensor_destroy(struct vg_sensor *s);
 
 int vg_sensor_ringbuf_fd(const struct vg_sensor *s);
+
+/* Send a flow update (close "open") for every tracked TCP connection at
+ * least flow_update_s old, into the ring buffer: runs the iterator to its
+ * end.  0 (also when updates are off) or -errno. */
+int vg_sensor_flow_update(struct vg_sensor *s);
 
 struct vg_watch_maps;
 /* The file sensor's watch-list maps (src/watch.c fills them). */

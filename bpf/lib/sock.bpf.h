@@ -235,4 +235,43 @@ static __always_inline void vg_flow_track(struct sock *sk, const struct vg_net *
 		vg_count_loss(VG_LOSS_FLOW_TRACK);
 }
 
+/*
+ * Payload bytes each way.  bytes_acked and bytes_received count sequence
+ * space: an active open's SYN (acked by the peer) is in bytes_acked, our FIN
+ * once acked is in bytes_acked, the peer's FIN once received is in
+ * bytes_received.  Take them out so the totals are what the applications
+ * wrote and read.  oldstate: the state the socket is leaving at close
+ * (flow.bpf.c), or the one it is in for a periodic update (flow_update.bpf.c):
+ * either way our FIN counts only from FIN_WAIT1 on, once acknowledged.
+ */
+static __always_inline void vg_flow_bytes(struct vg_flow *f, struct sock *sk, int oldstate,
+					  bool known, bool inbound)
+{
+	struct tcp_sock *tp = (struct tcp_sock *)sk;
+	__u64 acked = BPF_CORE_READ(tp, bytes_acked);
+	__u64 rcvd = BPF_CORE_READ(tp, bytes_received);
+	unsigned long flags = BPF_CORE_READ(sk, __sk_common.skc_flags);
+	__u64 syn = 0, fin = 0;
+
+	if ((oldstate == TCP_FIN_WAIT1 || oldstate == TCP_FIN_WAIT2 || oldstate == TCP_CLOSING ||
+	     oldstate == TCP_LAST_ACK) &&
+	    BPF_CORE_READ(tp, snd_una) == BPF_CORE_READ(tp, write_seq))
+		fin = 1;
+	if (known) {
+		syn = !inbound;
+	} else if (bpf_core_field_exists(tp->bytes_sent)) {
+		/* direction unknown: data acked never exceeds data sent, so
+		 * an excess is the SYN */
+		syn = acked - fin > BPF_CORE_READ(tp, bytes_sent);
+	}
+	if (acked >= syn + fin)
+		acked -= syn + fin;
+	f->bytes_sent = acked;
+	if (rcvd && (flags & (1UL << bpf_core_enum_value(enum sock_flags, SOCK_DONE))))
+		rcvd--;		/* tcp_fin() set SOCK_DONE */
+	f->bytes_received = rcvd;
+	f->packets_sent = BPF_CORE_READ(tp, segs_out);
+	f->packets_received = BPF_CORE_READ(tp, segs_in);
+}
+
 #endif /* VIGIL_SOCK_BPF_H */

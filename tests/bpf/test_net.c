@@ -98,13 +98,15 @@ struct net_want {
 	uint32_t pid;
 	uint16_t port;		/* 0: any; else sport or dport */
 	int inbound;		/* VG_EV_FLOW: -1 any, 0 outbound, 1 inbound */
+	bool update;		/* VG_EV_FLOW: a periodic update (close "open"), not the close */
+	size_t from;		/* the first event index to look at */
 };
 
 static struct got_event *find_net(struct collector *col, const void *arg)
 {
 	const struct net_want *w = arg;
 
-	for (size_t i = 0; i < col->n; i++) {
+	for (size_t i = w->from; i < col->n; i++) {
 		struct got_event *g = &col->ev[i];
 
 		if (g->hdr->type != w->type || g->hdr->task.pid != w->pid)
@@ -117,6 +119,8 @@ static struct got_event *find_net(struct collector *col, const void *arg)
 			if (w->port && flow(g)->sport != w->port && flow(g)->dport != w->port)
 				continue;
 			if (w->inbound >= 0 && !!(flow(g)->flags & VG_FLOW_INBOUND) != w->inbound)
+				continue;
+			if ((flow(g)->close == VG_FLOW_OPEN) != w->update)
 				continue;
 		}
 		return g;
@@ -570,6 +574,171 @@ static void test_flow_raw_tp_backend(void)
 	teardown();
 }
 
+/* ---- periodic flow updates ---------------------------------------------- */
+
+static bool setup_flow_updates(uint32_t every_s)
+{
+	struct vg_sensor_opts so = { .flow_update_s = every_s };
+
+	return private_netns() && ASSERT_OK(collector_start_sensor(&c, &so), "start agent");
+}
+
+static bool read_exactly(int fd, size_t n)
+{
+	static char buf[64 * 1024];
+
+	while (n) {
+		ssize_t r = read(fd, buf, n < sizeof(buf) ? n : sizeof(buf));
+
+		if (r <= 0)
+			return false;
+		n -= (size_t)r;
+	}
+	return true;
+}
+
+struct update_want {
+	uint16_t port;
+	size_t from;
+	uint64_t bytes;		/* client's bytes_sent */
+};
+
+/* The client's first update from index `from` on that counts `bytes` sent. */
+static struct got_event *find_update(struct collector *col, const void *arg)
+{
+	const struct update_want *w = arg;
+
+	for (size_t i = w->from; i < col->n; i++) {
+		struct got_event *g = &col->ev[i];
+
+		if (g->hdr->type == VG_EV_FLOW && g->hdr->task.pid == (uint32_t)getpid() &&
+		    flow(g)->close == VG_FLOW_OPEN && !(flow(g)->flags & VG_FLOW_INBOUND) &&
+		    flow(g)->dport == w->port && flow(g)->bytes_sent == w->bytes)
+			return g;
+	}
+	return NULL;
+}
+
+#define UPDATE_STEPS 3
+
+/*
+ * A connection that stays open for several seconds, sending in steps, with
+ * updates every second: after each step an update with exactly the bytes
+ * sent so far arrives (the counts only grow, and never exceed what was sent
+ * when the update was read), for both ends; then the close record, exact.
+ */
+static void test_flow_updates_every_second(void)
+{
+	size_t mark[UPDATE_STEPS], nup[2] = { 0, 0 };
+	uint64_t sent[UPDATE_STEPS], total = 0, last[2] = { 0, 0 };
+	struct got_event *g, *cf, *sf;
+	uint16_t port = 0;
+	int lfd, cfd, afd;
+
+	if (!setup_flow_updates(1))
+		goto out;
+	ASSERT_OK_PTR(c.agent.sensor.flow_iter, "flow update iterator attached");
+	lfd = tcp_listener(AF_INET, 4, &port);
+	cfd = tcp_connect(AF_INET, port);
+	afd = accept(lfd, NULL, NULL);
+	if (!ASSERT_GE(afd, 0, "connected"))
+		goto out;
+	for (int k = 0; k < UPDATE_STEPS; k++) {
+		struct update_want w = { .port = port, .from = k ? mark[k - 1] : 0 };
+		size_t n = 1000 * (k + 1);
+
+		ASSERT_TRUE(write_all(cfd, n), "client writes a step");
+		ASSERT_TRUE(read_exactly(afd, n), "server reads it");
+		total += n;
+		sent[k] = total;
+		w.bytes = total;
+		g = collector_poll_until(&c, find_update, &w, 4000);
+		if (!ASSERT_OK_PTR(g, "an update with the bytes sent so far"))
+			goto out;
+		mark[k] = c.n;
+	}
+	close(cfd);
+	ASSERT_EQ(read(afd, &total, 1), 0, "server reads EOF");
+	close(afd);
+	close(lfd);
+	total = sent[UPDATE_STEPS - 1];
+	cf = wait_flow(getpid(), port, 0);
+	sf = wait_flow(getpid(), port, 1);
+	if (ASSERT_OK_PTR(cf, "client close record")) {
+		check_flow_common(cf, getpid(), port, false);
+		ASSERT_EQ(flow(cf)->bytes_sent, total, "client close: bytes_sent exact");
+		ASSERT_EQ(flow(cf)->close, VG_FLOW_CLOSE_FIN, "client close reason");
+	}
+	if (ASSERT_OK_PTR(sf, "server close record")) {
+		check_flow_common(sf, getpid(), port, true);
+		ASSERT_EQ(flow(sf)->bytes_received, total, "server close: bytes_received exact");
+		ASSERT_EQ(flow(sf)->close, VG_FLOW_CLOSE_FIN, "server close reason");
+	}
+	/* every update read during step k counts at most what was sent by then */
+	for (size_t i = 0, k = 0; i < mark[UPDATE_STEPS - 1]; i++) {
+		const struct vg_flow *f = flow(&c.ev[i]);
+		bool in;
+		uint64_t v;
+
+		while (i >= mark[k])
+			k++;
+		if (c.ev[i].hdr->type != VG_EV_FLOW || f->close != VG_FLOW_OPEN)
+			continue;
+		in = f->flags & VG_FLOW_INBOUND;
+		if (!ASSERT_EQ(in ? f->sport : f->dport, port, "update of the test connection"))
+			continue;
+		check_flow_common(&c.ev[i], getpid(), port, in);
+		v = in ? f->bytes_received : f->bytes_sent;
+		ASSERT_LE(v, sent[k], "update counts at most what was sent");
+		ASSERT_GE(v, last[in], "update counts only grow");
+		ASSERT_EQ(in ? f->bytes_sent : f->bytes_received, 0, "nothing the other way");
+		ASSERT_LE(f->start_ns + f->duration_ns, c.ev[i].hdr->ts_ns, "duration so far");
+		ASSERT_GE(f->duration_ns, 1000000000ULL, "only connections older than 1 s");
+		last[in] = v;
+		nup[in]++;
+	}
+	ASSERT_GE(nup[0], 2, "client updates");
+	ASSERT_GE(nup[1], 2, "server updates");
+	ASSERT_EQ(last[1], total, "server's last update counted everything");
+out:
+	teardown();
+}
+
+static struct got_event *find_nothing(struct collector *col, const void *arg)
+{
+	return NULL;
+}
+
+/* Updates off (the default): a connection open for 2.5 s gets only its close. */
+static void test_flow_no_updates_when_off(void)
+{
+	struct got_event *cf;
+	uint16_t port = 0;
+	int lfd, cfd, afd;
+
+	if (!setup())
+		goto out;
+	ASSERT_TRUE(c.agent.sensor.flow_iter == NULL, "no flow update iterator");
+	lfd = tcp_listener(AF_INET, 4, &port);
+	cfd = tcp_connect(AF_INET, port);
+	afd = accept(lfd, NULL, NULL);
+	if (!ASSERT_GE(afd, 0, "connected"))
+		goto out;
+	ASSERT_TRUE(write_all(cfd, 1000) && read_exactly(afd, 1000), "1000 bytes across");
+	collector_poll_until(&c, find_nothing, NULL, 2500);
+	close(cfd);
+	close(afd);
+	close(lfd);
+	cf = wait_flow(getpid(), port, 0);
+	if (ASSERT_OK_PTR(cf, "client close record"))
+		ASSERT_EQ(flow(cf)->bytes_sent, 1000, "client bytes_sent");
+	for (size_t i = 0; i < c.n; i++)
+		if (c.ev[i].hdr->type == VG_EV_FLOW)
+			ASSERT_NEQ(flow(&c.ev[i])->close, VG_FLOW_OPEN, "no update");
+out:
+	teardown();
+}
+
 static void test_flow_reset_by_linger_zero(void)
 {
 	struct linger lg = { .l_onoff = 1, .l_linger = 0 };
@@ -617,6 +786,8 @@ static const struct vg_test tests[] = {
 	VG_TEST(test_flow_orphaned_close),
 	VG_TEST(test_flow_raw_tp_backend),
 	VG_TEST(test_flow_reset_by_linger_zero),
+	VG_TEST(test_flow_updates_every_second),
+	VG_TEST(test_flow_no_updates_when_off),
 	{},
 };
 

@@ -70,6 +70,14 @@ expect trace_missing_value 2 "needs a value" "$VIGIL" trace exec --comm
 expect trace_unknown_target 2 "unknown target 'files'" "$VIGIL" trace files
 expect run_bad_interval 2 "is not a number of seconds" "$VIGIL" run --stats-interval abc
 expect run_unknown_flag 2 "unknown option '-x'" "$VIGIL" run -x
+expect trace_flow_interval_not_net 2 "--flow-interval: only for 'trace net'" "$VIGIL" trace exec --flow-interval 1
+expect trace_flow_interval_bad 2 "'1s' is not a number of seconds" "$VIGIL" trace net --flow-interval 1s
+expect run_flow_interval_bad 2 "'-1' is not a number of seconds" "$VIGIL" run --flow-interval -1
+if "$VIGIL" run --flow-interval 30 --show-config | grep -q 'an update every 30 s'; then
+	ok run_flow_interval_config
+else
+	fail run_flow_interval_config "--show-config does not show the flow interval"
+fi
 expect probe_unknown_flag 2 "usage: vigil probe" "$VIGIL" probe --nope
 expect version_runs 0 '' "$VIGIL" version
 expect run_show_config 0 '' "$VIGIL" run --show-config
