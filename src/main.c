@@ -16,6 +16,7 @@ static const char main_usage[] =
 	"  trace exec   print process executions live (like execsnoop, with context)\n"
 	"  run          run the agent with every sensor (default configuration built in)\n"
 	"  net          connection control: deny connect/sendmsg/bind by CIDR, port, cgroup\n"
+	"  policy check validate policy files (docs/policies.md) without loading them\n"
 	"  version      print the version\n"
 	"  xdp          XDP ingress filter: drop or rate-limit packets on an interface\n"
 	"\n"
@@ -31,6 +32,7 @@ static const struct {
 	{ "version", cmd_version },
 	{ "net", cmd_net },
 	{ "xdp", cmd_xdp },
+	{ "policy", cmd_policy },
 };
 
 int main(int argc, char **argv)

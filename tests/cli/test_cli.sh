@@ -363,6 +363,28 @@ else
 	fail $name "vigil did not start"
 fi
 
+# ---- policy check --------------------------------------------------------------
+expect policy_check_defaults_ok 0 '' "$VIGIL" policy check policies/
+if ! grep -Eq '^[0-9]+ policies, [0-9]+ rules: OK$' "$TMP/out"; then
+	fail policy_check_summary "unexpected summary: $(cat "$TMP/out")"
+else
+	ok policy_check_summary
+fi
+cat >"$TMP/bad.yaml" <<'YAML'
+apiVersion: vigil.dev/v1alpha1
+kind: Policy
+metadata:
+  name: typo
+spec:
+  rules:
+    - name: r
+      kinds: [exce]
+      action: alert
+YAML
+expect policy_check_names_file_line_column 1 \
+	"^$TMP/bad.yaml:8:[0-9]+: spec.rules\\[0\\]\\.kinds.*exce.*exec" "$VIGIL" policy check "$TMP/bad.yaml"
+expect policy_check_usage 2 'usage: vigil policy' "$VIGIL" policy check
+
 # ---- probe -------------------------------------------------------------------
 name=probe_json
 if "$VIGIL" probe -o json >"$TMP/probe.json" 2>"$TMP/probe.err" &&
