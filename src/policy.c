@@ -852,34 +852,58 @@ static bool add_checked(struct ctx *c, const struct ynode *n, const char *path, 
 }
 
 /*
+ * A field that takes one value or a list of them.  Fills the items to walk;
+ * an empty list is an error ("give at least one <what>") and false.
+ */
+struct one_or_many {
+	const struct ynode *single[1];
+	const struct ynode *const *items;
+	size_t count;
+	bool seq;
+};
+
+static bool one_or_many(struct ctx *c, const struct ynode *n, const char *path, const char *what,
+			struct one_or_many *m)
+{
+	m->single[0] = n;
+	m->seq = n->type == Y_SEQ;
+	m->items = m->seq ? (const struct ynode *const *)n->kids : m->single;
+	m->count = m->seq ? n->n : 1;
+	if (m->seq && !m->count) {
+		err(c, n, path, "empty list (give at least one %s, or leave the field out)", what);
+		return false;
+	}
+	return true;
+}
+
+/* "path[i]" for a list item, "path" for a single value. */
+static void item_path(char ipath[PATHLEN], const char *path, const struct one_or_many *m, size_t i)
+{
+	if (m->seq)
+		subpath(ipath, "%s[%zu]", path, i);
+	else
+		subpath(ipath, "%s", path);
+}
+
+/*
  * A string or a list of strings into `out`; "@name" stands for the values
  * of spec.lists.name, "@@x" for the literal "@x".
  */
 static bool collect_strs(struct ctx *c, const struct ynode *n, const char *path,
 			 str_check_fn check, const void *arg, struct vg_policy_strs *out)
 {
-	const struct ynode *single[1] = { n };
-	const struct ynode *const *items = single;
-	size_t count = 1, before = c->errors;
+	struct one_or_many m;
+	size_t before = c->errors;
 	char ipath[PATHLEN], h[512];
 
-	if (n->type == Y_SEQ) {
-		items = (const struct ynode *const *)n->kids;
-		count = n->n;
-		if (!count) {
-			err(c, n, path, "empty list (give at least one value, or leave the field out)");
-			return false;
-		}
-	}
-	for (size_t i = 0; i < count; i++) {
-		const struct ynode *it = items[i];
+	if (!one_or_many(c, n, path, "value", &m))
+		return false;
+	for (size_t i = 0; i < m.count; i++) {
+		const struct ynode *it = m.items[i];
 		const struct ynode *list;
 		const char *s;
 
-		if (n->type == Y_SEQ)
-			subpath(ipath, "%s[%zu]", path, i);
-		else
-			subpath(ipath, "%s", path);
+		item_path(ipath, path, &m, i);
 		if (!want_nonempty_str(c, it, ipath, &s))
 			continue;
 		if (s[0] != '@' || s[1] == '@') {
@@ -1046,28 +1070,17 @@ static bool check_cidr(struct ctx *c, const struct ynode *n, const char *path, c
 static bool parse_mask(struct ctx *c, const struct ynode *n, const char *path, const char *what,
 		       const char *const *names, size_t count, unsigned int *mask)
 {
-	const struct ynode *single[1] = { n };
-	const struct ynode *const *items = single;
-	size_t len = 1, before = c->errors;
+	struct one_or_many m;
+	size_t before = c->errors;
 	char ipath[PATHLEN];
 
-	if (n->type == Y_SEQ) {
-		items = (const struct ynode *const *)n->kids;
-		len = n->n;
-		if (!len) {
-			err(c, n, path, "empty list (give at least one %s, or leave the field out)",
-			    what);
-			return false;
-		}
-	}
-	for (size_t i = 0; i < len; i++) {
+	if (!one_or_many(c, n, path, what, &m))
+		return false;
+	for (size_t i = 0; i < m.count; i++) {
 		int v;
 
-		if (n->type == Y_SEQ)
-			subpath(ipath, "%s[%zu]", path, i);
-		else
-			subpath(ipath, "%s", path);
-		v = want_enum(c, items[i], ipath, what, names, count);
+		item_path(ipath, path, &m, i);
+		v = want_enum(c, m.items[i], ipath, what, names, count);
 		if (v >= 0)
 			*mask |= 1u << v;
 	}
@@ -1077,27 +1090,17 @@ static bool parse_mask(struct ctx *c, const struct ynode *n, const char *path, c
 static bool parse_ids(struct ctx *c, const struct ynode *n, const char *path,
 		      struct vg_policy_cond *cond)
 {
-	const struct ynode *single[1] = { n };
-	const struct ynode *const *items = single;
-	size_t len = 1, before = c->errors;
+	struct one_or_many m;
+	size_t before = c->errors;
 	char ipath[PATHLEN];
 
-	if (n->type == Y_SEQ) {
-		items = (const struct ynode *const *)n->kids;
-		len = n->n;
-		if (!len) {
-			err(c, n, path, "empty list (give at least one id, or leave the field out)");
-			return false;
-		}
-	}
-	for (size_t i = 0; i < len; i++) {
+	if (!one_or_many(c, n, path, "id", &m))
+		return false;
+	for (size_t i = 0; i < m.count; i++) {
 		uint64_t v;
 
-		if (n->type == Y_SEQ)
-			subpath(ipath, "%s[%zu]", path, i);
-		else
-			subpath(ipath, "%s", path);
-		if (want_uint(c, items[i], ipath, 0, UINT32_MAX, &v))
+		item_path(ipath, path, &m, i);
+		if (want_uint(c, m.items[i], ipath, 0, UINT32_MAX, &v))
 			*(uint32_t *)push(&cond->ids, &cond->n_ids, sizeof(uint32_t)) = (uint32_t)v;
 	}
 	return c->errors == before;
@@ -1107,31 +1110,21 @@ static bool parse_ids(struct ctx *c, const struct ynode *n, const char *path,
 static bool parse_ports(struct ctx *c, const struct ynode *n, const char *path,
 			struct vg_policy_cond *cond)
 {
-	const struct ynode *single[1] = { n };
-	const struct ynode *const *items = single;
-	size_t len = 1, before = c->errors;
+	struct one_or_many m;
+	size_t before = c->errors;
 	char ipath[PATHLEN];
 
-	if (n->type == Y_SEQ) {
-		items = (const struct ynode *const *)n->kids;
-		len = n->n;
-		if (!len) {
-			err(c, n, path, "empty list (give at least one port, or leave the field out)");
-			return false;
-		}
-	}
-	for (size_t i = 0; i < len; i++) {
-		const struct ynode *it = items[i];
+	if (!one_or_many(c, n, path, "port", &m))
+		return false;
+	for (size_t i = 0; i < m.count; i++) {
+		const struct ynode *it = m.items[i];
 		struct vg_policy_ports *p;
 		unsigned long lo, hi;
 		uint64_t v;
 		bool neg;
 		int used = 0;
 
-		if (n->type == Y_SEQ)
-			subpath(ipath, "%s[%zu]", path, i);
-		else
-			subpath(ipath, "%s", path);
+		item_path(ipath, path, &m, i);
 		if (y_int(it, &v, &neg)) {
 			if (!want_uint(c, it, ipath, 1, 65535, &v))
 				continue;
