@@ -42,6 +42,7 @@ SRCS       := $(sort $(wildcard src/*.c))
 OBJS       := $(patsubst src/%.c,$(BUILD)/obj/%.o,$(SRCS))
 LIB_OBJS   := $(filter-out $(BUILD)/obj/main.o,$(OBJS))
 HDRS       := $(wildcard src/*.h include/vigil/*.h)
+TEST_HDRS  := $(wildcard tests/common/*.h)
 
 UNIT_SRCS  := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BINS  := $(patsubst tests/unit/%.c,$(BUILD)/tests/unit/%,$(UNIT_SRCS))
@@ -99,7 +100,7 @@ $(BUILD):
 	@mkdir -p $@
 
 # --- tests ------------------------------------------------------------------
-$(BUILD)/tests/unit/%: tests/unit/%.c $(LIB_OBJS) $(HDRS)
+$(BUILD)/tests/unit/%: tests/unit/%.c $(LIB_OBJS) $(HDRS) $(TEST_HDRS)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $< $(LIB_OBJS) -o $@ -lcmocka $(LDLIBS)
 
@@ -107,7 +108,7 @@ $(BUILD)/asan/obj/%.o: src/%.c $(HDRS) $(SKEL)
 	@mkdir -p $(@D)
 	$(CLANG) $(CFLAGS) $(ASAN_FLAGS) -c $< -o $@
 
-$(BUILD)/asan/tests/%: tests/unit/%.c $(ASAN_OBJS) $(HDRS)
+$(BUILD)/asan/tests/%: tests/unit/%.c $(ASAN_OBJS) $(HDRS) $(TEST_HDRS)
 	@mkdir -p $(@D)
 	$(CLANG) $(CFLAGS) $(ASAN_FLAGS) $< $(ASAN_OBJS) -o $@ -lcmocka $(LDLIBS)
 
@@ -120,7 +121,7 @@ $(BUILD)/fuzz/obj/%.o: src/%.c $(HDRS) $(SKEL)
 	@mkdir -p $(@D)
 	$(CLANG) $(CFLAGS_COMMON) $(FUZZ_FLAGS) -fsanitize=fuzzer-no-link -c $< -o $@
 
-$(BUILD)/fuzz/%: tests/fuzz/%.c $(FUZZ_OBJS) $(HDRS)
+$(BUILD)/fuzz/%: tests/fuzz/%.c $(FUZZ_OBJS) $(HDRS) $(TEST_HDRS)
 	@mkdir -p $(@D)
 	$(CLANG) $(CFLAGS_COMMON) $(FUZZ_FLAGS) -fsanitize=fuzzer $< $(FUZZ_OBJS) -o $@ $(LDLIBS)
 
