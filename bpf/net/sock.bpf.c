@@ -17,25 +17,44 @@
 #include <bpf/bpf_endian.h>
 #include "lib/sock.bpf.h"
 
+/*
+ * connect(fd, addr, len) and bind(fd, addr, len): start the record with the
+ * socket's kind and the address the caller passed (the remote end for
+ * connect, the local one for bind).  NULL when not reported.
+ */
+static __always_inline struct vg_net *sockaddr_op_begin(struct trace_event_raw_sys_exit *ctx,
+						       __u16 op, bool remote,
+						       struct vg_sys_args *args, struct sock **skp)
+{
+	struct vg_net *n;
+	struct sock *sk;
+	__u16 family;
+
+	vg_sys_args_read(args, ctx);
+	n = vg_net_begin(op, args);
+	if (!n)
+		return NULL;
+	n->fd = (int)args->a[0];
+	sk = vg_fd_sock(n->fd);
+	if (sk)
+		vg_net_sock_kind(n, sk);
+	family = vg_net_user_sockaddr(n, (const void *)args->a[1], (__u32)args->a[2], remote);
+	if (!sk)
+		n->family = family;
+	*skp = sk;
+	return n;
+}
+
 SEC("tracepoint/syscalls/sys_exit_connect")
 int vg_net_connect(struct trace_event_raw_sys_exit *ctx)
 {
 	struct vg_sys_args args;
 	struct vg_net *n;
 	struct sock *sk;
-	__u16 family;
 
-	vg_sys_args_read(&args, ctx);
-	n = vg_net_begin(VG_NET_CONNECT, &args);
+	n = sockaddr_op_begin(ctx, VG_NET_CONNECT, true, &args, &sk);
 	if (!n)
 		return 0;
-	n->fd = (int)args.a[0];
-	sk = vg_fd_sock(n->fd);
-	if (sk)
-		vg_net_sock_kind(n, sk);
-	family = vg_net_user_sockaddr(n, (const void *)args.a[1], (__u32)args.a[2], true);
-	if (!sk)
-		n->family = family;
 	if (sk && (args.ret == 0 || args.ret == -VG_EINPROGRESS)) {
 		vg_sock_local(sk, n->family, n->saddr, &n->sport);
 		vg_flow_track(sk, n, 0);
@@ -89,19 +108,10 @@ int vg_net_bind(struct trace_event_raw_sys_exit *ctx)
 	struct vg_sys_args args;
 	struct vg_net *n;
 	struct sock *sk;
-	__u16 family;
 
-	vg_sys_args_read(&args, ctx);
-	n = vg_net_begin(VG_NET_BIND, &args);
+	n = sockaddr_op_begin(ctx, VG_NET_BIND, false, &args, &sk);
 	if (!n)
 		return 0;
-	n->fd = (int)args.a[0];
-	sk = vg_fd_sock(n->fd);
-	if (sk)
-		vg_net_sock_kind(n, sk);
-	family = vg_net_user_sockaddr(n, (const void *)args.a[1], (__u32)args.a[2], false);
-	if (!sk)
-		n->family = family;
 	/* what the kernel bound (port 0 asks it to choose) */
 	if (sk && args.ret == 0)
 		vg_sock_local(sk, n->family, n->saddr, &n->sport);
