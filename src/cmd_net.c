@@ -359,7 +359,11 @@ static int net_delete(const struct net_args *a)
 	return err ? VG_EXIT_FAIL : VG_EXIT_OK;
 }
 
-static int net_flush(const struct net_args *a)
+/*
+ * flush (remove rules) and detach (remove programs, and their rules): both
+ * optionally scoped to one cgroup, both fine when nothing is there.
+ */
+static int net_remove(const struct net_args *a, bool detach)
 {
 	char cg[PATH_MAX];
 	struct vg_netctl nc;
@@ -374,42 +378,17 @@ static int net_flush(const struct net_args *a)
 	}
 	rc = open_existing(&nc, a->sub);
 	if (rc == NOTHING_THERE) {
-		printf("removed 0 rules\n");
+		printf(detach ? "nothing attached\n" : "removed 0 rules\n");
 		return VG_EXIT_OK;
 	}
 	if (rc != OPENED)
 		return VG_EXIT_FAIL;
-	err = vg_netctl_flush(&nc, scope, &n);
-	if (!err)
-		printf("removed %zu rule%s\n", n, n == 1 ? "" : "s");
-	vg_netctl_close(&nc);
-	return err ? VG_EXIT_FAIL : VG_EXIT_OK;
-}
-
-static int net_detach(const struct net_args *a)
-{
-	char cg[PATH_MAX];
-	struct vg_netctl nc;
-	uint64_t scope = 0;
-	size_t n = 0;
-	int rc, err;
-
-	if (a->cgroup) {
-		rc = resolve_cgroup(a, cg, sizeof(cg), &scope);
-		if (rc >= 0)
-			return rc;
-	}
-	rc = open_existing(&nc, a->sub);
-	if (rc == NOTHING_THERE) {
-		printf("nothing attached\n");
-		return VG_EXIT_OK;
-	}
-	if (rc != OPENED)
-		return VG_EXIT_FAIL;
-	err = vg_netctl_detach(&nc, scope, &n);
-	if (!err)
+	err = detach ? vg_netctl_detach(&nc, scope, &n) : vg_netctl_flush(&nc, scope, &n);
+	if (!err && detach)
 		printf("detached %zu program%s%s%s%s\n", n, n == 1 ? "" : "s",
 		       scope ? " from '" : "", scope ? cg : "", scope ? "'" : "");
+	else if (!err)
+		printf("removed %zu rule%s\n", n, n == 1 ? "" : "s");
 	vg_netctl_close(&nc);
 	return err ? VG_EXIT_FAIL : VG_EXIT_OK;
 }
@@ -441,6 +420,6 @@ int cmd_net(int argc, char **argv)
 	if (is_sub(&a, "delete"))
 		return net_delete(&a);
 	if (is_sub(&a, "flush"))
-		return net_flush(&a);
-	return net_detach(&a);
+		return net_remove(&a, false);
+	return net_remove(&a, true);
 }
