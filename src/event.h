@@ -59,6 +59,9 @@ struct vg_event_view {
 		const struct vg_exit *exit;
 		const struct vg_file *file;
 		const struct vg_priv *priv;
+		const struct vg_net *net;
+		const struct vg_flow *flow;
+		const struct vg_syscall *syscall;
 	};
 };
 

@@ -297,6 +297,15 @@ const char *vg_policy_severity_name(enum vg_policy_severity s)
 	return (unsigned int)s < ARRAY_SIZE(severity_names) ? severity_names[s] : "?";
 }
 
+const char *vg_policy_template_field(size_t i, unsigned int *kinds)
+{
+	if (i >= ARRAY_SIZE(tmpl_fields))
+		return NULL;
+	if (kinds)
+		*kinds = tmpl_fields[i].kinds;
+	return tmpl_fields[i].name;
+}
+
 /* ---- the YAML tree -------------------------------------------------------- */
 
 enum ytype { Y_SCALAR, Y_SEQ, Y_MAP };

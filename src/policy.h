@@ -235,5 +235,15 @@ const char *vg_policy_severity_name(enum vg_policy_severity s);
 /* Syscall names (policy_syscalls.c), sorted. */
 bool vg_policy_syscall_known(const char *name);
 const char *const *vg_policy_syscall_names(size_t *n);
+/* Their x86_64 numbers (elsewhere: -1 and NULL for everything). */
+int vg_policy_syscall_nr(const char *name);		/* -1 unknown */
+const char *vg_policy_syscall_name(unsigned int nr);	/* NULL unknown */
+
+/*
+ * The fields a message template may name (docs/policies.md, Messages):
+ * the i-th name ("process.exe"), with in *kinds the VG_POLICY_KIND_BIT mask
+ * of the events that have it; NULL past the last.
+ */
+const char *vg_policy_template_field(size_t i, unsigned int *kinds);
 
 #endif /* VIGIL_POLICY_H */

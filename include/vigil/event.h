@@ -31,6 +31,7 @@ enum vg_event_type {
 	VG_EV_PRIV = 5,
 	VG_EV_NET = 6,
 	VG_EV_FLOW = 7,
+	VG_EV_SYSCALL = 8,
 	VG_EV_TYPE_MAX,
 };
 
@@ -42,6 +43,7 @@ enum vg_event_type {
 #define VG_PRIV_VERSION	1
 #define VG_NET_VERSION	1
 #define VG_FLOW_VERSION	1
+#define VG_SYSCALL_VERSION	1
 
 /*
  * Why an event, or part of one, did not reach user space.  Counted per CPU
@@ -64,6 +66,7 @@ enum vg_exec_flags {
 	VG_EXEC_ARGS_TRUNCATED = 1 << 0,	/* argv longer than VG_ARGS_LEN */
 	VG_EXEC_EXE_TRUNCATED = 1 << 1,		/* exe path deeper/longer than we walk */
 	VG_EXEC_CGROUP_TRUNCATED = 1 << 2,	/* cgroup path deeper/longer than we walk */
+	VG_EXEC_POLICY_KILLED = 1 << 3,		/* a policy's in-kernel kill was sent (policy_rule) */
 };
 
 /*
@@ -110,7 +113,7 @@ struct vg_exec {
 	__u16 cgroup_len;	/* bytes in cgroup, without NUL */
 	__u32 args_len;		/* bytes in args, trailing NUL included */
 	__u32 args_total;	/* full size of the argv block in the process */
-	__u32 _pad;
+	__u32 policy_rule;	/* VG_EXEC_POLICY_KILLED: the kernel rule id (include/vigil/policy.h) */
 	char exe[VG_EXE_LEN];
 	char cgroup[VG_CGROUP_LEN];
 	char args[VG_ARGS_LEN];
@@ -166,6 +169,7 @@ enum vg_file_flags {
 	VG_FILE_NEW_PATH_TRUNCATED = 1 << 1,
 	VG_FILE_PATH_CANONICAL = 1 << 2,	/* path from the kernel's dentries (symlinks resolved) */
 	VG_FILE_WRITE_INTENT = 1 << 3,		/* open for writing, or O_TRUNC */
+	VG_FILE_POLICY_KILLED = 1 << 4,		/* a policy's in-kernel kill was sent */
 };
 
 #define VG_FILE_PATH_LEN 1024	/* each of path and new_path, NUL included */
@@ -194,7 +198,7 @@ struct vg_file {
 	__s64 offset;		/* pwrite*: position; -1 otherwise */
 	__u16 path_len;		/* bytes in path, without NUL */
 	__u16 new_path_len;	/* bytes in new_path, without NUL; 0: none */
-	__u32 _pad;
+	__u32 policy_rule;	/* VG_FILE_POLICY_KILLED: the kernel rule id */
 	char path[VG_FILE_PATH_LEN];
 	char new_path[VG_FILE_PATH_LEN];
 };
@@ -321,6 +325,26 @@ struct vg_flow {
 	__u32 _pad;
 };
 
+/* ---- syscall (policy) ------------------------------------------------- */
+
+enum vg_syscall_flags {
+	VG_SYSCALL_POLICY_KILLED = 1 << 0,	/* the rule's in-kernel kill was sent */
+};
+
+/*
+ * syscall: a syscall named by a loaded policy rule whose in-kernel argument
+ * comparisons held (sent from that syscall's sys_enter tracepoint, so it
+ * carries the arguments, not a result).
+ */
+struct vg_syscall {
+	struct vg_event_hdr hdr;
+	__u32 nr;		/* syscall number */
+	__u32 flags;		/* enum vg_syscall_flags */
+	__u32 policy_rule;	/* the kernel rule id whose comparisons held */
+	__u32 _pad;
+	__u64 args[6];
+};
+
 #define VG_FILE_FIXED_SIZE	((__u32)__builtin_offsetof(struct vg_file, path))
 #define VG_FILE_NEW_PATH_OFF	((__u32)__builtin_offsetof(struct vg_file, new_path))
 #define VG_EXEC_FIXED_SIZE	((__u32)__builtin_offsetof(struct vg_exec, args))
@@ -338,6 +362,7 @@ _Static_assert(sizeof(struct vg_creds) == 56, "vg_creds layout changed");
 _Static_assert(sizeof(struct vg_net) % 8 == 0, "vg_net must be 8-byte sized");
 _Static_assert(sizeof(struct vg_flow) % 8 == 0, "vg_flow must be 8-byte sized");
 _Static_assert(sizeof(struct vg_net) == 288, "vg_net layout changed");
+_Static_assert(sizeof(struct vg_syscall) == 96 + 16 + 48, "vg_syscall layout changed");
 _Static_assert(sizeof(struct vg_flow) == 192, "vg_flow layout changed");
 _Static_assert(sizeof(struct vg_priv) == 96 + 40 + 112, "vg_priv layout changed");
 _Static_assert(__builtin_offsetof(struct vg_file, path) == 96 + 80, "vg_file layout changed");

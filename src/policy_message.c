@@ -1,0 +1,628 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
+/*
+ * policy_message.c - message templates (policy_message.h).
+ *
+ * Which fields exist, and in which kinds, is policy.c's table (the
+ * validator's); this file only knows how to write each one.  A test
+ * (tests/unit/test_policy_match.c) renders every name of that table, so a
+ * field added there without a writer here fails it.
+ *
+ * The few name tables below (priv ops, families, protocols, socket types,
+ * open flags, flow closes) repeat output.c's static ones: the message must
+ * say what the JSON event says.
+ */
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "argv.h"
+#include "clock.h"
+#include "fim.h"
+#include "policy_match.h"
+#include "policy_message.h"
+
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+#define MISSING "?"
+
+void vg_policy_msg_ctx_init(struct vg_policy_msg_ctx *m, const struct vg_policy *p,
+			    const struct vg_policy_rule *r)
+{
+	m->policy = p ? p->name : NULL;
+	m->rule = r ? r->name : NULL;
+	m->severity = r ? vg_policy_severity_name(r->severity) :
+		      p ? vg_policy_severity_name(p->severity) : NULL;
+	m->mode = !p ? NULL : p->mode == VG_POLICY_ENFORCE ? "enforce" : "audit";
+	m->action = r ? vg_policy_action_name(r->action.type) : NULL;
+}
+
+/* ---- names, as output.c writes them ------------------------------------- */
+
+static const char *const priv_op_names[VG_PRIV_OP_MAX] = {
+	[VG_PRIV_SETUID] = "setuid", [VG_PRIV_SETGID] = "setgid",
+	[VG_PRIV_SETREUID] = "setreuid", [VG_PRIV_SETREGID] = "setregid",
+	[VG_PRIV_SETRESUID] = "setresuid", [VG_PRIV_SETRESGID] = "setresgid",
+	[VG_PRIV_SETFSUID] = "setfsuid", [VG_PRIV_SETFSGID] = "setfsgid",
+	[VG_PRIV_CAPSET] = "capset", [VG_PRIV_EXEC] = "exec", [VG_PRIV_OTHER] = "other",
+};
+
+static const char *const flow_close_names[] = {
+	[VG_FLOW_OPEN] = "open", [VG_FLOW_CLOSE_FIN] = "fin", [VG_FLOW_CLOSE_RESET] = "reset",
+	[VG_FLOW_CLOSE_OTHER] = "other",
+};
+
+static const struct {
+	unsigned int bit;
+	const char *name;
+} open_flag_names[] = {
+	{ 0100, "O_CREAT" }, { 0200, "O_EXCL" }, { 0400, "O_NOCTTY" }, { 01000, "O_TRUNC" },
+	{ 02000, "O_APPEND" }, { 04000, "O_NONBLOCK" }, { 010000, "O_DSYNC" },
+	{ 0200000, "O_DIRECTORY" }, { 0400000, "O_NOFOLLOW" }, { 01000000, "O_NOATIME" },
+	{ 02000000, "O_CLOEXEC" }, { 04000000, "__O_SYNC" }, { 010000000, "O_PATH" },
+	{ 020000000, "__O_TMPFILE" },
+};
+
+static bool add_family(struct vg_buf *b, uint16_t family)
+{
+	switch (family) {
+	case AF_UNSPEC:
+		return false;
+	case AF_INET:
+		vg_buf_adds(b, "ipv4");
+		break;
+	case AF_INET6:
+		vg_buf_adds(b, "ipv6");
+		break;
+	case AF_UNIX:
+		vg_buf_adds(b, "unix");
+		break;
+	case AF_NETLINK:
+		vg_buf_adds(b, "netlink");
+		break;
+	case AF_PACKET:
+		vg_buf_adds(b, "packet");
+		break;
+	default:
+		vg_buf_addf(b, "af_%u", family);
+	}
+	return true;
+}
+
+static bool add_protocol(struct vg_buf *b, uint16_t proto)
+{
+	static const struct {
+		uint16_t proto;
+		const char *name;
+	} names[] = {
+		{ 1, "icmp" }, { 6, "tcp" }, { 17, "udp" }, { 58, "icmpv6" }, { 132, "sctp" },
+		{ 136, "udplite" }, { 255, "raw" }, { 262, "mptcp" },
+	};
+
+	if (!proto)
+		return false;
+	for (size_t i = 0; i < ARRAY_SIZE(names); i++) {
+		if (names[i].proto == proto) {
+			vg_buf_adds(b, names[i].name);
+			return true;
+		}
+	}
+	vg_buf_addf(b, "%u", proto);
+	return true;
+}
+
+static bool add_sock_type(struct vg_buf *b, uint16_t type)
+{
+	static const char *const names[] = {
+		[1] = "stream", [2] = "dgram", [3] = "raw", [4] = "rdm", [5] = "seqpacket",
+		[6] = "dccp", [10] = "packet",
+	};
+
+	if (type >= ARRAY_SIZE(names) || !names[type])
+		return false;
+	vg_buf_adds(b, names[type]);
+	return true;
+}
+
+/* ---- values ----------------------------------------------------------------- */
+
+static bool add_u64(struct vg_buf *b, uint64_t v)
+{
+	vg_buf_addf(b, "%" PRIu64, v);
+	return true;
+}
+
+static bool add_i64(struct vg_buf *b, int64_t v)
+{
+	vg_buf_addf(b, "%" PRId64, v);
+	return true;
+}
+
+static bool add_bool(struct vg_buf *b, bool v)
+{
+	vg_buf_adds(b, v ? "true" : "false");
+	return true;
+}
+
+/* A string; NULL and "" have no value. */
+static bool add_str(struct vg_buf *b, const char *s)
+{
+	if (!s || !*s)
+		return false;
+	vg_buf_adds(b, s);
+	return true;
+}
+
+static bool add_time(struct vg_buf *b, uint64_t real_ns)
+{
+	char ts[VG_RFC3339_LEN];
+
+	vg_format_rfc3339(real_ns, ts);
+	vg_buf_adds(b, ts);
+	return true;
+}
+
+static bool add_errno(struct vg_buf *b, int64_t result)
+{
+	return result < 0 && result > -4096 && add_str(b, strerrorname_np((int)-result));
+}
+
+static bool add_addr(struct vg_buf *b, uint16_t family, const uint8_t *a)
+{
+	char s[INET6_ADDRSTRLEN];
+
+	if ((family != AF_INET && family != AF_INET6) || !inet_ntop(family, a, s, sizeof(s)))
+		return false;
+	vg_buf_adds(b, s);
+	return true;
+}
+
+static bool add_port(struct vg_buf *b, uint16_t family, uint16_t port)
+{
+	return (family == AF_INET || family == AF_INET6) && add_u64(b, port);
+}
+
+/* argv joined by single spaces, as many arguments as the JSON shows. */
+static bool add_args(struct vg_buf *b, const struct vg_proc_view *p)
+{
+	struct vg_str args[VG_ARGS_MAX];
+	bool cut = false;
+	size_t n;
+
+	if (!p->args)
+		return false;
+	n = vg_argv_split(p->args, p->args_len, args, VG_ARGS_MAX, &cut);
+	for (size_t i = 0; i < n; i++) {
+		if (i)
+			vg_buf_addc(b, ' ');
+		vg_buf_add(b, args[i].ptr, args[i].len);
+	}
+	if (cut || p->args_truncated)
+		vg_buf_adds(b, " ...");
+	return true;
+}
+
+/* ---- fields, by group ------------------------------------------------------- */
+
+static const struct vg_task_ctx *task_of(const struct vg_event_view *ev)
+{
+	if (ev->hdr->type == VG_EV_FLOW && (ev->flow->flags & VG_FLOW_OWNER_UNKNOWN))
+		return NULL;	/* process: null */
+	return ev->proc.task ? ev->proc.task : &ev->hdr->task;
+}
+
+static bool process_field(struct vg_buf *b, const char *f, const struct vg_event_view *ev)
+{
+	const struct vg_task_ctx *t = task_of(ev);
+	const struct vg_proc_view *p = &ev->proc;
+	const struct vg_container *c = p->container;
+
+	if (!t)
+		return false;
+	if (!strcmp(f, "pid"))
+		return add_u64(b, t->pid);
+	if (!strcmp(f, "tid"))
+		return add_u64(b, t->tid);
+	if (!strcmp(f, "ppid"))
+		return add_u64(b, t->ppid);
+	if (!strcmp(f, "uid"))
+		return add_u64(b, t->uid);
+	if (!strcmp(f, "gid"))
+		return add_u64(b, t->gid);
+	if (!strcmp(f, "euid"))
+		return add_u64(b, t->euid);
+	if (!strcmp(f, "egid"))
+		return add_u64(b, t->egid);
+	if (!strcmp(f, "loginuid"))
+		return t->loginuid != UINT32_MAX && add_u64(b, t->loginuid);
+	if (!strcmp(f, "comm")) {
+		vg_buf_add(b, t->comm, strnlen(t->comm, sizeof(t->comm)));
+		return true;
+	}
+	if (!strcmp(f, "exe"))
+		return add_str(b, p->exe);
+	if (!strcmp(f, "args"))
+		return add_args(b, p);
+	if (!strcmp(f, "cgroup"))
+		return add_str(b, p->cgroup);
+	if (!strcmp(f, "cgroup_id"))
+		return add_u64(b, t->cgroup_id);
+	if (!strcmp(f, "container.id"))
+		return c && add_str(b, c->id);
+	if (!strcmp(f, "container.runtime"))
+		return c && add_str(b, vg_runtime_name(c->runtime));
+	if (!strcmp(f, "container.pod_uid"))
+		return c && add_str(b, c->pod_uid);
+	if (!strcmp(f, "start_time"))
+		return t->start_ns <= ev->hdr->ts_ns && ev->hdr->ts_ns - t->start_ns <= ev->time_ns &&
+		       add_time(b, ev->time_ns - (ev->hdr->ts_ns - t->start_ns));
+	return false;
+}
+
+static bool parent_field(struct vg_buf *b, const char *f, const struct vg_event_view *ev)
+{
+	const struct vg_task_ctx *t = task_of(ev);
+
+	if (!t)
+		return false;
+	if (!strcmp(f, "pid"))
+		return add_u64(b, t->ppid);
+	if (!strcmp(f, "exe"))
+		return add_str(b, ev->proc.parent_exe);
+	return false;
+}
+
+static bool exec_field(struct vg_buf *b, const char *f, const struct vg_exec *e)
+{
+	if (!strcmp(f, "old_tid"))
+		return add_u64(b, e->old_tid);
+	if (!strcmp(f, "args_size"))
+		return add_u64(b, e->args_total);
+	return false;
+}
+
+static bool fork_field(struct vg_buf *b, const char *f, const struct vg_fork *fk)
+{
+	if (!strcmp(f, "parent_pid"))
+		return add_u64(b, fk->parent_pid);
+	if (!strcmp(f, "parent_tid"))
+		return add_u64(b, fk->parent_tid);
+	return false;
+}
+
+static bool exit_field(struct vg_buf *b, const char *f, const struct vg_exit *x)
+{
+	if (!strcmp(f, "code"))
+		return !x->signal && add_i64(b, x->exit_code);
+	if (!strcmp(f, "signal")) {
+		const char *abbrev = x->signal && x->signal < 65 ? sigabbrev_np((int)x->signal) : NULL;
+
+		if (!abbrev)
+			return false;
+		vg_buf_addf(b, "SIG%s", abbrev);
+		return true;
+	}
+	if (!strcmp(f, "signal_number"))
+		return add_u64(b, x->signal);
+	if (!strcmp(f, "core_dumped"))
+		return add_bool(b, x->core_dumped);
+	if (!strcmp(f, "lifetime_ns"))
+		return add_u64(b, x->lifetime_ns);
+	return false;
+}
+
+static bool add_digest(struct vg_buf *b, const struct vg_fim_state *st)
+{
+	char hex[65];
+
+	if (!st->known || !st->has_digest)
+		return false;
+	vg_fim_hex(st->sha256, hex);
+	vg_buf_adds(b, hex);
+	return true;
+}
+
+static bool file_field(struct vg_buf *b, const char *f, const struct vg_event_view *ev)
+{
+	const struct vg_file *fl = ev->file;
+	const struct vg_file_view *fv = &ev->file_view;
+	int kind = vg_policy_event_kind(ev);
+
+	if (kind < 0)
+		return false;
+	if (!strcmp(f, "op"))	/* "file.open" -> "open" */
+		return add_str(b, vg_policy_kind_name((enum vg_policy_kind)kind) + strlen("file."));
+	if (!strcmp(f, "path"))
+		return add_str(b, fv->path);
+	if (!strcmp(f, "new_path"))
+		return fl->op != VG_FILE_SYMLINK && add_str(b, fv->new_path);
+	if (!strcmp(f, "target"))
+		return fl->op == VG_FILE_SYMLINK && add_str(b, fv->new_path);
+	if (!strcmp(f, "result"))
+		return add_i64(b, fl->result);
+	if (!strcmp(f, "errno"))
+		return add_errno(b, fl->result);
+	if (!strcmp(f, "flags"))
+		return add_u64(b, fl->flags);
+	if (!strcmp(f, "open_flags")) {
+		static const char *const acc[] = { "O_RDONLY", "O_WRONLY", "O_RDWR", "O_ACCMODE" };
+
+		if (fl->op != VG_FILE_OPEN && fl->op != VG_FILE_WRITE)
+			return false;
+		vg_buf_adds(b, acc[fl->flags & 3]);
+		for (size_t i = 0; i < ARRAY_SIZE(open_flag_names); i++)
+			if (fl->flags & open_flag_names[i].bit)
+				vg_buf_addf(b, "|%s", open_flag_names[i].name);
+		return true;
+	}
+	if (!strcmp(f, "fd"))
+		return fl->fd >= 0 && add_i64(b, fl->fd);
+	if (!strcmp(f, "mode")) {
+		if (fl->op != VG_FILE_OPEN && fl->op != VG_FILE_MKDIR && fl->op != VG_FILE_CHMOD)
+			return false;
+		vg_buf_addf(b, "%04o", fl->mode & 07777);
+		return true;
+	}
+	if (!strcmp(f, "change"))
+		return add_str(b, fv->change);
+	if (!strcmp(f, "target_path"))
+		return fv->change && add_str(b, fv->target);
+	if (!strcmp(f, "sha256_before"))
+		return fv->change && add_digest(b, &fv->before);
+	if (!strcmp(f, "sha256_after"))
+		return fv->change && add_digest(b, &fv->after);
+	return false;
+}
+
+static bool creds_field(struct vg_buf *b, const char *f, const struct vg_creds *c)
+{
+	if (!strcmp(f, "uid"))
+		return add_u64(b, c->uid);
+	if (!strcmp(f, "gid"))
+		return add_u64(b, c->gid);
+	if (!strcmp(f, "euid"))
+		return add_u64(b, c->euid);
+	if (!strcmp(f, "egid"))
+		return add_u64(b, c->egid);
+	if (!strcmp(f, "cap_effective")) {
+		vg_buf_addf(b, "0x%" PRIx64, (uint64_t)c->cap_effective);
+		return true;
+	}
+	return false;
+}
+
+static bool priv_field(struct vg_buf *b, const char *f, const struct vg_priv *p)
+{
+	if (!strcmp(f, "op"))
+		return p->op < VG_PRIV_OP_MAX && add_str(b, priv_op_names[p->op]);
+	if (!strcmp(f, "syscall"))
+		return add_u64(b, p->syscall);
+	if (!strcmp(f, "result"))
+		return add_i64(b, p->result);
+	if (!strcmp(f, "errno"))
+		return add_errno(b, p->result);
+	if (!strcmp(f, "args")) {
+		vg_buf_addf(b, "%" PRId32 ",%" PRId32 ",%" PRId32, (int32_t)p->args[0],
+			    (int32_t)p->args[1], (int32_t)p->args[2]);
+		return true;
+	}
+	if (!strncmp(f, "old.", 4))
+		return creds_field(b, f + 4, &p->old);
+	if (!strncmp(f, "new.", 4))
+		return creds_field(b, f + 4, &p->new);
+	return false;
+}
+
+static bool net_field(struct vg_buf *b, const char *f, const struct vg_event_view *ev)
+{
+	const struct vg_net *n = ev->net;
+	int kind = vg_policy_event_kind(ev);
+
+	if (!strcmp(f, "op"))
+		return kind >= 0 && add_str(b, vg_policy_kind_name((enum vg_policy_kind)kind));
+	if (!strcmp(f, "syscall"))
+		return add_u64(b, n->syscall);
+	if (!strcmp(f, "family"))
+		return add_family(b, n->family);
+	if (!strcmp(f, "protocol"))
+		return add_protocol(b, n->protocol);
+	if (!strcmp(f, "sock_type"))
+		return add_sock_type(b, n->sock_type);
+	if (!strcmp(f, "saddr"))
+		return add_addr(b, n->family, n->saddr);
+	if (!strcmp(f, "sport"))
+		return add_port(b, n->family, n->sport);
+	if (!strcmp(f, "daddr"))
+		return add_addr(b, n->family, n->daddr);
+	if (!strcmp(f, "dport"))
+		return add_port(b, n->family, n->dport);
+	if (!strcmp(f, "unix_path")) {
+		size_t len = n->unix_path_len < VG_UNIX_PATH_LEN ? n->unix_path_len : VG_UNIX_PATH_LEN;
+		bool abstract = n->flags & VG_NET_UNIX_ABSTRACT;
+
+		if (n->family != AF_UNIX || (!len && !abstract))
+			return false;
+		if (abstract) {
+			vg_buf_addc(b, '@');
+			vg_buf_add(b, n->unix_path, len);	/* may hold NULs: escaped */
+		} else {
+			vg_buf_add(b, n->unix_path, strnlen(n->unix_path, len));
+		}
+		return true;
+	}
+	if (!strcmp(f, "fd"))
+		return n->fd >= 0 && add_i64(b, n->fd);
+	if (!strcmp(f, "backlog"))
+		return n->op == VG_NET_LISTEN && add_u64(b, n->backlog);
+	if (!strcmp(f, "result"))
+		return add_i64(b, n->result);
+	if (!strcmp(f, "errno"))
+		return add_errno(b, n->result);
+	return false;
+}
+
+static bool flow_field(struct vg_buf *b, const char *f, const struct vg_flow *fl)
+{
+	if (!strcmp(f, "family"))
+		return add_family(b, fl->family);
+	if (!strcmp(f, "protocol"))
+		return add_protocol(b, fl->protocol);
+	if (!strcmp(f, "saddr"))
+		return add_addr(b, fl->family, fl->saddr);
+	if (!strcmp(f, "sport"))
+		return add_port(b, fl->family, fl->sport);
+	if (!strcmp(f, "daddr"))
+		return add_addr(b, fl->family, fl->daddr);
+	if (!strcmp(f, "dport"))
+		return add_port(b, fl->family, fl->dport);
+	if (!strcmp(f, "direction"))
+		return !(fl->flags & VG_FLOW_OWNER_UNKNOWN) &&
+		       add_str(b, fl->flags & VG_FLOW_INBOUND ? "inbound" : "outbound");
+	if (!strcmp(f, "bytes_sent"))
+		return add_u64(b, fl->bytes_sent);
+	if (!strcmp(f, "bytes_received"))
+		return add_u64(b, fl->bytes_received);
+	if (!strcmp(f, "duration_ns"))
+		return add_u64(b, fl->duration_ns);
+	if (!strcmp(f, "close"))
+		return fl->close < ARRAY_SIZE(flow_close_names) && add_str(b, flow_close_names[fl->close]);
+	return false;
+}
+
+static bool syscall_field(struct vg_buf *b, const char *f, const struct vg_syscall *sc)
+{
+	if (!strcmp(f, "name"))
+		return add_str(b, vg_policy_syscall_name(sc->nr));
+	if (!strcmp(f, "nr"))
+		return add_u64(b, sc->nr);
+	if (!strncmp(f, "arg", 3) && f[3] >= '0' && f[3] <= '5' && !f[4])
+		return add_u64(b, sc->args[f[3] - '0']);
+	return false;
+}
+
+/* The value of a field named by the validator's table into b; false: none. */
+static bool field_value(struct vg_buf *b, const char *name, const struct vg_event_view *ev,
+			const struct vg_policy_msg_ctx *m)
+{
+	static const struct {
+		const char *group;
+		uint16_t type;		/* the record the group needs; 0: any */
+	} groups[] = {
+		{ "process.", 0 }, { "parent.", 0 }, { "exec.", VG_EV_EXEC },
+		{ "fork.", VG_EV_FORK }, { "exit.", VG_EV_EXIT }, { "file.", VG_EV_FILE },
+		{ "priv.", VG_EV_PRIV }, { "net.", VG_EV_NET }, { "flow.", VG_EV_FLOW },
+		{ "syscall.", VG_EV_SYSCALL },
+	};
+	int kind = vg_policy_event_kind(ev);
+	unsigned int kinds = 0;
+	const char *f = NULL;
+	size_t i, g;
+
+	for (i = 0; (f = vg_policy_template_field(i, &kinds)); i++)
+		if (!strcmp(f, name))
+			break;
+	if (!f)
+		return false;
+	if (!strcmp(name, "policy"))
+		return m && add_str(b, m->policy);
+	if (!strcmp(name, "rule"))
+		return m && add_str(b, m->rule);
+	if (!strcmp(name, "severity"))
+		return m && add_str(b, m->severity);
+	if (!strcmp(name, "mode"))
+		return m && add_str(b, m->mode);
+	if (!strcmp(name, "action"))
+		return m && add_str(b, m->action);
+	if (!ev || !ev->hdr)
+		return false;
+	if (!strcmp(name, "time"))
+		return add_time(b, ev->time_ns);
+	if (!strcmp(name, "kind"))
+		return kind >= 0 && add_str(b, vg_policy_kind_name((enum vg_policy_kind)kind));
+	if (kind < 0 || !(kinds & VG_POLICY_KIND_BIT(kind)))
+		return false;
+	for (g = 0; g < ARRAY_SIZE(groups); g++)
+		if (!strncmp(name, groups[g].group, strlen(groups[g].group)))
+			break;
+	if (g == ARRAY_SIZE(groups) || (groups[g].type && groups[g].type != ev->hdr->type))
+		return false;
+	f = name + strlen(groups[g].group);
+	switch (groups[g].type) {
+	case 0:
+		return g == 0 ? process_field(b, f, ev) : parent_field(b, f, ev);
+	case VG_EV_EXEC:
+		return exec_field(b, f, ev->exec);
+	case VG_EV_FORK:
+		return fork_field(b, f, ev->fork);
+	case VG_EV_EXIT:
+		return exit_field(b, f, ev->exit);
+	case VG_EV_FILE:
+		return file_field(b, f, ev);
+	case VG_EV_PRIV:
+		return priv_field(b, f, ev->priv);
+	case VG_EV_NET:
+		return net_field(b, f, ev);
+	case VG_EV_FLOW:
+		return flow_field(b, f, ev->flow);
+	case VG_EV_SYSCALL:
+		return syscall_field(b, f, ev->syscall);
+	}
+	return false;
+}
+
+/* A value into the message: control characters as \xNN. */
+static void add_escaped(struct vg_buf *b, const char *s, size_t len)
+{
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if (c < 0x20 || c == 0x7f)
+			vg_buf_addf(b, "\\x%02x", c);
+		else
+			vg_buf_addc(b, (char)c);
+	}
+}
+
+void vg_policy_message_render(struct vg_buf *b, const char *tmpl,
+			      const struct vg_event_view *ev,
+			      const struct vg_policy_msg_ctx *m)
+{
+	struct vg_buf val;
+	char name[128];
+	bool have;
+
+	if (!tmpl)
+		return;
+	vg_buf_init(&val);
+	for (const char *p = tmpl; *p; p++) {
+		const char *end;
+		size_t len;
+
+		if ((p[0] == '{' && p[1] == '{') || (p[0] == '}' && p[1] == '}')) {
+			vg_buf_addc(b, *p++);
+			continue;
+		}
+		if (*p != '{' || !(end = strchr(p + 1, '}'))) {
+			vg_buf_addc(b, *p);
+			continue;
+		}
+		len = (size_t)(end - p - 1);
+		have = false;
+		vg_buf_reset(&val);
+		if (len < sizeof(name)) {
+			memcpy(name, p + 1, len);
+			name[len] = '\0';
+			have = field_value(&val, name, ev, m);
+		}
+		if (val.oom)
+			b->oom = true;
+		else if (have)
+			add_escaped(b, val.data, val.len);
+		else
+			vg_buf_adds(b, MISSING);
+		p = end;
+	}
+	vg_buf_release(&val);
+}
