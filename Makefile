@@ -38,8 +38,12 @@ BPF_HDRS   := $(wildcard bpf/*.h bpf/lib/*.h include/vigil/*.h)
 APART_SKELS := $(foreach g,$(BPF_APART),$(if $(wildcard bpf/$(g)/*.bpf.c),$(BUILD)/$(g).skel.h))
 SKEL       := $(BUILD)/vigil.skel.h $(APART_SKELS)
 
+# The default policy set (policies/*.yaml) is compiled into the binary.
+POLICY_YAML := $(sort $(wildcard policies/*.yaml))
+GEN_POLICIES := $(BUILD)/gen/default_policies.c
+
 SRCS       := $(sort $(wildcard src/*.c))
-OBJS       := $(patsubst src/%.c,$(BUILD)/obj/%.o,$(SRCS))
+OBJS       := $(patsubst src/%.c,$(BUILD)/obj/%.o,$(SRCS)) $(BUILD)/obj/default_policies.o
 LIB_OBJS   := $(filter-out $(BUILD)/obj/main.o,$(OBJS))
 HDRS       := $(wildcard src/*.h include/vigil/*.h)
 TEST_HDRS  := $(wildcard tests/common/*.h)
@@ -47,13 +51,15 @@ TEST_HDRS  := $(wildcard tests/common/*.h)
 UNIT_SRCS  := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BINS  := $(patsubst tests/unit/%.c,$(BUILD)/tests/unit/%,$(UNIT_SRCS))
 ASAN_BINS  := $(patsubst tests/unit/%.c,$(BUILD)/asan/tests/%,$(UNIT_SRCS))
-ASAN_OBJS  := $(patsubst src/%.c,$(BUILD)/asan/obj/%.o,$(filter-out src/main.c,$(SRCS)))
+ASAN_OBJS  := $(patsubst src/%.c,$(BUILD)/asan/obj/%.o,$(filter-out src/main.c,$(SRCS))) \
+	$(BUILD)/asan/obj/default_policies.o
 ASAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 BPFT_SRCS  := $(sort $(wildcard tests/bpf/test_*.c))
 BPFT_BINS  := $(patsubst tests/bpf/%.c,$(BUILD)/tests/bpf/%,$(BPFT_SRCS))
 FUZZ_SRCS  := $(sort $(wildcard tests/fuzz/fuzz_*.c))
 FUZZ_BINS  := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRCS))
-FUZZ_OBJS  := $(patsubst src/%.c,$(BUILD)/fuzz/obj/%.o,$(filter-out src/main.c,$(SRCS)))
+FUZZ_OBJS  := $(patsubst src/%.c,$(BUILD)/fuzz/obj/%.o,$(filter-out src/main.c,$(SRCS))) \
+	$(BUILD)/fuzz/obj/default_policies.o
 FUZZ_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer
 
 .PHONY: all deps run test unit asan integration fuzz bench clean
@@ -93,6 +99,14 @@ $(BUILD)/obj/%.o: src/%.c $(HDRS) $(SKEL)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -c $< -o $@
 
+$(GEN_POLICIES): $(POLICY_YAML) scripts/embed-policies
+	@mkdir -p $(@D)
+	./scripts/embed-policies $(POLICY_YAML) > $@
+
+$(BUILD)/obj/default_policies.o: $(GEN_POLICIES)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -c $< -o $@
+
 $(BUILD)/vigil: $(OBJS)
 	$(CC) $(CFLAGS) $^ -o $@ $(LDLIBS)
 
@@ -108,6 +122,10 @@ $(BUILD)/asan/obj/%.o: src/%.c $(HDRS) $(SKEL)
 	@mkdir -p $(@D)
 	$(CLANG) $(CFLAGS) $(ASAN_FLAGS) -c $< -o $@
 
+$(BUILD)/asan/obj/default_policies.o: $(GEN_POLICIES)
+	@mkdir -p $(@D)
+	$(CLANG) $(CFLAGS) $(ASAN_FLAGS) -c $< -o $@
+
 $(BUILD)/asan/tests/%: tests/unit/%.c $(ASAN_OBJS) $(HDRS) $(TEST_HDRS)
 	@mkdir -p $(@D)
 	$(CLANG) $(CFLAGS) $(ASAN_FLAGS) $< $(ASAN_OBJS) -o $@ -lcmocka $(LDLIBS)
@@ -118,6 +136,10 @@ $(BUILD)/tests/bpf/%: tests/bpf/%.c $(wildcard tests/bpf/*.h) $(LIB_OBJS) $(HDRS
 
 # Sources once with coverage instrumentation, each target linked against them.
 $(BUILD)/fuzz/obj/%.o: src/%.c $(HDRS) $(SKEL)
+	@mkdir -p $(@D)
+	$(CLANG) $(CFLAGS_COMMON) $(FUZZ_FLAGS) -fsanitize=fuzzer-no-link -c $< -o $@
+
+$(BUILD)/fuzz/obj/default_policies.o: $(GEN_POLICIES)
 	@mkdir -p $(@D)
 	$(CLANG) $(CFLAGS_COMMON) $(FUZZ_FLAGS) -fsanitize=fuzzer-no-link -c $< -o $@
 

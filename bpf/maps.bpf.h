@@ -9,6 +9,7 @@
 #define VIGIL_MAPS_BPF_H
 
 #include "vigil/event.h"
+#include "vigil/policy.h"
 #include "vigil/watch.h"
 
 /* Events to user space.  Writer: every sensor (lib/emit.bpf.h).
@@ -59,6 +60,9 @@ struct vg_scratch {
 	struct vg_name_key name_key;
 	char path[2 * VG_PATH_BUF];
 	char name[256];
+	struct vg_pol_exec_key pol_key;	/* lib/policy.bpf.h */
+	struct vg_syscall syscall;	/* policy/syscall.bpf.c */
+	__u32 pol_slash;		/* lib/policy.bpf.h: offset of the exe's last '/' */
 };
 
 struct {
@@ -190,5 +194,36 @@ struct {
 	__type(key, __u64);
 	__type(value, struct vg_flow_owner);
 } vg_net_flows SEC(".maps") __weak;
+
+/* ---- policies (include/vigil/policy.h) --------------------------------
+ * Writer: src/engine_maps.c.  Readers: lib/policy.bpf.h, policy/. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct vg_pol_state);
+} vg_pol_state SEC(".maps") __weak;
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, VG_POL_EXEC_MAX);
+	__type(key, struct vg_pol_exec_key);
+	__type(value, struct vg_pol_action);
+} vg_pol_exec SEC(".maps") __weak;
+
+/* index gen * VG_POL_FILE_MAX + i */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 2 * VG_POL_FILE_MAX);
+	__type(key, __u32);
+	__type(value, struct vg_pol_file_rule);
+} vg_pol_file SEC(".maps") __weak;
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, VG_POL_SYS_MAX);
+	__type(key, struct vg_pol_sys_key);
+	__type(value, struct vg_pol_sys);
+} vg_pol_sys SEC(".maps") __weak;
 
 #endif /* VIGIL_MAPS_BPF_H */

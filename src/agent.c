@@ -398,6 +398,11 @@ int vg_agent_poll(struct vg_agent *a, int timeout_ms)
 		if (m < 0)
 			return m;
 	}
+	if (a->opts.on_tick) {
+		m = a->opts.on_tick(a->opts.ctx);
+		if (m < 0)
+			return m;
+	}
 	check_losses(a, false);
 	flow_updates(a);
 	return n;
@@ -449,5 +454,13 @@ static void vg_agent_add_ring(struct vg_agent *a, int map_fd)
 		return;
 	if (ring_buffer__add(a->rb, map_fd, on_record, a))
 		vg_warn("cannot read the connection-control ring buffer: %s", strerror(errno));
+	else
+		a->netctl_ring = true;
 	close(map_fd);
+}
+
+void vg_agent_add_netctl_ring(struct vg_agent *a)
+{
+	if (!a->netctl_ring)
+		vg_agent_add_ring(a, vg_netctl_events_fd());
 }

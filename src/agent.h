@@ -8,6 +8,7 @@
 #define VIGIL_AGENT_H
 
 #include <signal.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "clock.h"
@@ -44,6 +45,7 @@ struct vg_agent_opts {
 	vg_event_fn on_event;
 	vg_stats_fn on_stats;		/* may be NULL */
 	vg_batch_fn on_batch;		/* may be NULL */
+	vg_batch_fn on_tick;		/* after every poll, events or not; may be NULL */
 	void *ctx;
 };
 
@@ -64,6 +66,7 @@ struct vg_agent {
 	uint64_t last_check_ns, last_stats_ns;
 	uint64_t last_flow_update_ns;	/* when the flow update iterator last ran */
 	int handler_err;
+	bool netctl_ring;		/* connection control's ring is read too */
 	char norm_path[VG_FILE_PATH_LEN], norm_new_path[VG_FILE_PATH_LEN];
 };
 
@@ -79,6 +82,10 @@ int vg_agent_run(struct vg_agent *a, volatile sig_atomic_t *stop);
 
 /* Current counters (kernel counters read now). */
 int vg_agent_read_stats(struct vg_agent *a, struct vg_agent_stats *st);
+
+/* Also read connection control's pinned denial ring (src/netctl.c), once
+ * it exists: the agent adds it at start when it is already pinned. */
+void vg_agent_add_netctl_ring(struct vg_agent *a);
 
 void vg_agent_stop(struct vg_agent *a);
 

@@ -9,16 +9,20 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "engine.h"
 #include "cmd.h"
 #include "log.h"
 
 #define DEFAULT_WAKEUP_BYTES (256 * 1024)
 
-static volatile sig_atomic_t stop_requested;
+static volatile sig_atomic_t stop_requested, reload_requested;
 
 static void on_signal(int sig)
 {
-	stop_requested = 1;
+	if (sig == SIGHUP)
+		reload_requested = 1;
+	else
+		stop_requested = 1;
 }
 
 int vg_cli_parse_u32(const char *s, uint32_t *out)
@@ -83,15 +87,71 @@ bool vg_cli_filter_match(const struct vg_cli_filter *f, const struct vg_event_vi
 struct stream {
 	const struct vg_cli_opts *opts;
 	struct vg_output out;
+	struct vg_engine *engine;	/* NULL: no policies */
 };
 
 static int stream_event(const struct vg_event_view *ev, void *ctx)
 {
 	struct stream *s = ctx;
 
-	if (!vg_cli_filter_match(&s->opts->filter, ev))
+	if (s->engine)
+		vg_engine_on_event(s->engine, ev);
+	if (s->opts->alerts_only || !vg_cli_filter_match(&s->opts->filter, ev))
 		return 0;
 	return vg_output_event(&s->out, ev);
+}
+
+static void stream_report(const struct vg_engine_report *r, void *ctx)
+{
+	struct stream *s = ctx;
+
+	vg_output_report(&s->out, r);
+}
+
+static int stream_tick(void *ctx)
+{
+	struct stream *s = ctx;
+
+	if (!s->engine)
+		return 0;
+	if (reload_requested) {
+		reload_requested = 0;
+		vg_info("SIGHUP: reloading the policies");
+		vg_engine_reload(s->engine);
+	}
+	vg_engine_tick(s->engine);
+	return vg_output_flush(&s->out);
+}
+
+/* The engine for `vigil run`, its watches added to wl; NULL on failure. */
+static struct vg_engine *stream_engine(struct stream *s, struct vg_watchlist *wl, bool *file_all)
+{
+	const struct vg_cli_opts *o = s->opts;
+	struct vg_engine_opts eo = {
+		.paths = o->policy_paths,
+		.n_paths = o->n_policy_paths,
+		.mode = o->policy_mode,
+		.self_pid = (uint32_t)getpid(),
+		.net_cgroup = o->net_cgroup,
+		.xdp_ifaces = o->xdp_ifaces,
+		.n_xdp_ifaces = o->n_xdp_ifaces,
+		.cg_name = o->action_cgroup,
+		.report = stream_report,
+		.ctx = s,
+	};
+	struct vg_engine *e = vg_engine_new(&eo);
+	size_t np, nr;
+
+	if (!e)
+		return NULL;
+	if (vg_engine_watches(e, wl, file_all)) {
+		vg_engine_free(e);
+		return NULL;
+	}
+	vg_engine_counts(e, &np, &nr);
+	vg_info("policies: %zu policies, %zu rules (%s)", np, nr,
+		o->n_policy_paths ? "from --policy" : "the embedded default set");
+	return e;
 }
 
 static void stream_stats(const struct vg_agent_stats *st, uint64_t real_ns, void *ctx)
@@ -123,6 +183,8 @@ int vg_cli_stream(const struct vg_cli_opts *o)
 	struct sigaction sa = { .sa_handler = on_signal };
 	struct stream s = { .opts = o };
 	struct vg_agent agent;
+	struct vg_watchlist wl;
+	bool file_all = o->file_all;
 	struct vg_agent_opts ao = {
 		.sensor = {
 			.backend = o->backend,
@@ -141,10 +203,12 @@ int vg_cli_stream(const struct vg_cli_opts *o)
 		.on_event = stream_event,
 		.on_stats = stream_stats,
 		.on_batch = stream_flush,
+		.on_tick = stream_tick,
 		.ctx = &s,
 	};
 	int err;
 
+	vg_watchlist_init(&wl);
 	err = vg_output_open(&s.out, o->output_path, o->fmt);
 	if (err) {
 		vg_error("cannot open output '%s': %s", o->output_path, strerror(-err));
@@ -152,16 +216,38 @@ int vg_cli_stream(const struct vg_cli_opts *o)
 	}
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
-	err = vg_agent_start(&agent, &ao);
+	err = vg_watchlist_copy(&wl, &o->watches, "watch list");
+	if (!err && o->policies) {
+		s.engine = stream_engine(&s, &wl, &file_all);
+		err = s.engine ? 0 : -EINVAL;
+	}
 	if (err) {
+		vg_watchlist_release(&wl);
 		vg_output_close(&s.out);
 		return VG_EXIT_FAIL;
 	}
+	ao.watches = wl.n ? &wl : NULL;
+	ao.sensor.file_all = file_all;
+	err = vg_agent_start(&agent, &ao);
+	if (err) {
+		vg_engine_free(s.engine);
+		vg_watchlist_release(&wl);
+		vg_output_close(&s.out);
+		return VG_EXIT_FAIL;
+	}
+	if (s.engine) {
+		err = vg_engine_install(s.engine, &agent);
+		if (err) {
+			vg_error("cannot put the policies into effect");
+			goto cleanup;
+		}
+	}
 	vg_info("ready: sensors attached (%s backend for scheduler hooks, %zu file watches%s)",
-		vg_backend_name(agent.sensor.backend), o->watches.n,
-		o->file_all ? ", every file operation" : "");
+		vg_backend_name(agent.sensor.backend), wl.n,
+		file_all ? ", every file operation" : "");
 	if (o->ready_file && signal_ready(o->ready_file)) {
 		err = -EIO;
 		goto cleanup;
@@ -172,7 +258,11 @@ int vg_cli_stream(const struct vg_cli_opts *o)
 	else if (err)
 		vg_error("event loop failed: %s", strerror(-err));
 cleanup:
+	if (s.engine)
+		vg_engine_tick(s.engine);	/* the last decisions' reports */
+	vg_engine_free(s.engine);
 	vg_agent_stop(&agent);
+	vg_watchlist_release(&wl);
 	vg_output_close(&s.out);
 	return err ? VG_EXIT_FAIL : VG_EXIT_OK;
 }

@@ -38,6 +38,16 @@ struct vg_cli_opts {
 	bool priv_all_syscalls;		/* priv sensor: changes across any syscall */
 	bool fim;			/* digests and before/after of watched files */
 	uint32_t flow_interval_s;	/* net: "still open" flow records every SEC; 0: off */
+	/* policies (vigil run) */
+	bool policies;			/* run the policy engine */
+	char **policy_paths;		/* --policy; none: the embedded default set */
+	size_t n_policy_paths;
+	int policy_mode;		/* --mode: -1 each policy's own, else enum vg_policy_mode */
+	const char *net_cgroup;		/* --net-cgroup: scope of socket deny rules */
+	char **xdp_ifaces;		/* --xdp-iface */
+	size_t n_xdp_ifaces;
+	const char *action_cgroup;	/* --action-cgroup: cgroup name for throttle/freeze */
+	bool alerts_only;		/* print policy reports (and stats), not every event */
 };
 
 /* Does the event pass the user-space filters? */

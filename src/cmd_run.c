@@ -4,6 +4,7 @@
  */
 #include <getopt.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
@@ -14,10 +15,21 @@
 static const char run_usage[] =
 	"usage: vigil run [options]\n"
 	"\n"
-	"Run the agent with every sensor enabled and print events as they happen.\n"
-	"Without options it uses the default configuration built into the binary\n"
-	"(`vigil run --show-config` prints it).\n"
+	"Run the agent with every sensor enabled and the policy engine, and print\n"
+	"events and policy decisions as they happen.  Without options it uses the\n"
+	"default configuration and policy set built into the binary\n"
+	"(`vigil run --show-config` prints the configuration; policies/ holds the set).\n"
 	"\n"
+	"  --policy PATH           load policies from a YAML file or a directory of them\n"
+	"                          (repeatable) instead of the embedded default set;\n"
+	"                          SIGHUP or a change to the files reloads them\n"
+	"  --mode MODE             audit or enforce: override every policy's own mode\n"
+	"  --alerts-only           print policy decisions and stats, not every event\n"
+	"  --net-cgroup PATH       cgroup v2 whose processes socket deny rules cover\n"
+	"                          (default: the root, every process)\n"
+	"  --xdp-iface IFACE       interface for packet rules (repeatable)\n"
+	"  --action-cgroup NAME    cgroup directory name for throttle/freeze/quarantine\n"
+	"                          (default: vigil)\n"
 	"  -o, --format FMT        json (default) or text\n"
 	"  --output FILE           write events to FILE (created 0600, appended)\n"
 	"  --stats-interval SEC    emit a stats event every SEC seconds (0: only at exit\n"
@@ -31,7 +43,8 @@ static const char run_usage[] =
 	"  -v, --verbose           more diagnostics on stderr (twice: libbpf debug)\n"
 	"  -h, --help              this help\n";
 
-enum { OPT_OUTPUT = 256, OPT_STATS, OPT_BACKEND, OPT_READY, OPT_SHOW, OPT_FLOW_INTERVAL };
+enum { OPT_OUTPUT = 256, OPT_STATS, OPT_BACKEND, OPT_READY, OPT_SHOW, OPT_FLOW_INTERVAL,
+       OPT_POLICY, OPT_MODE, OPT_ALERTS, OPT_NET_CGROUP, OPT_XDP, OPT_ACTION_CGROUP };
 
 static const struct option run_options[] = {
 	{ "format", required_argument, NULL, 'o' },
@@ -41,52 +54,111 @@ static const struct option run_options[] = {
 	{ "flow-interval", required_argument, NULL, OPT_FLOW_INTERVAL },
 	{ "ready-file", required_argument, NULL, OPT_READY },
 	{ "show-config", no_argument, NULL, OPT_SHOW },
+	{ "policy", required_argument, NULL, OPT_POLICY },
+	{ "mode", required_argument, NULL, OPT_MODE },
+	{ "alerts-only", no_argument, NULL, OPT_ALERTS },
+	{ "net-cgroup", required_argument, NULL, OPT_NET_CGROUP },
+	{ "xdp-iface", required_argument, NULL, OPT_XDP },
+	{ "action-cgroup", required_argument, NULL, OPT_ACTION_CGROUP },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
 	{},
 };
 
+/* Append s to a NULL-free array of argv strings. */
+static int push(char ***v, size_t *n, char *s)
+{
+	char **nv = realloc(*v, (*n + 1) * sizeof(*nv));
+
+	if (!nv)
+		return -1;
+	nv[(*n)++] = s;
+	*v = nv;
+	return 0;
+}
+
+static int run(struct vg_cli_opts *o, int argc, char **argv);
+
 int cmd_run(int argc, char **argv)
 {
 	struct vg_cli_opts o;
+	int ret;
+
+	vg_config_defaults(&o);
+	o.policies = true;
+	o.policy_mode = -1;
+	ret = run(&o, argc, argv);
+	free(o.policy_paths);
+	free(o.xdp_ifaces);
+	vg_watchlist_release(&o.watches);
+	return ret;
+}
+
+static int run(struct vg_cli_opts *o, int argc, char **argv)
+{
 	bool show = false;
 	int c;
 
-	vg_config_defaults(&o);
 	optind = 1;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":o:vh", run_options, NULL)) != -1) {
 		switch (c) {
 		case 'o':
-			if (vg_format_parse(optarg, &o.fmt))
+			if (vg_format_parse(optarg, &o->fmt))
 				return vg_cli_usage_error(run_usage,
 							  "-o: unknown format '%s' (json or text)", optarg);
 			break;
 		case OPT_OUTPUT:
-			o.output_path = optarg;
+			o->output_path = optarg;
 			break;
 		case OPT_STATS:
-			if (vg_cli_parse_u32(optarg, &o.stats_interval_s))
+			if (vg_cli_parse_u32(optarg, &o->stats_interval_s))
 				return vg_cli_usage_error(run_usage,
 							  "--stats-interval: '%s' is not a number of seconds",
 							  optarg);
 			break;
 		case OPT_FLOW_INTERVAL:
-			if (vg_cli_parse_u32(optarg, &o.flow_interval_s))
+			if (vg_cli_parse_u32(optarg, &o->flow_interval_s))
 				return vg_cli_usage_error(run_usage,
 							  "--flow-interval: '%s' is not a number of seconds",
 							  optarg);
 			break;
 		case OPT_BACKEND:
-			if (vg_cli_parse_backend(optarg, &o.backend))
+			if (vg_cli_parse_backend(optarg, &o->backend))
 				return vg_cli_usage_error(run_usage, "--backend: unknown backend '%s'",
 							  optarg);
 			break;
 		case OPT_READY:
-			o.ready_file = optarg;
+			o->ready_file = optarg;
 			break;
 		case OPT_SHOW:
 			show = true;
+			break;
+		case OPT_POLICY:
+			if (push(&o->policy_paths, &o->n_policy_paths, optarg))
+				return VG_EXIT_FAIL;
+			break;
+		case OPT_MODE:
+			if (!strcmp(optarg, "audit"))
+				o->policy_mode = 0;
+			else if (!strcmp(optarg, "enforce"))
+				o->policy_mode = 1;
+			else
+				return vg_cli_usage_error(run_usage, "--mode: unknown mode '%s' (audit or "
+							  "enforce)", optarg);
+			break;
+		case OPT_ALERTS:
+			o->alerts_only = true;
+			break;
+		case OPT_NET_CGROUP:
+			o->net_cgroup = optarg;
+			break;
+		case OPT_XDP:
+			if (push(&o->xdp_ifaces, &o->n_xdp_ifaces, optarg))
+				return VG_EXIT_FAIL;
+			break;
+		case OPT_ACTION_CGROUP:
+			o->action_cgroup = optarg;
 			break;
 		case 'v':
 			vg_log_more_verbose();
@@ -103,15 +175,12 @@ int cmd_run(int argc, char **argv)
 	}
 	if (optind < argc)
 		return vg_cli_usage_error(run_usage, "unexpected argument '%s'", argv[optind]);
-	if (vg_config_default_watches(&o.watches))
+	if (vg_config_default_watches(&o->watches))
 		return VG_EXIT_FAIL;
 	if (show) {
-		vg_config_print(stdout, &o);
-		vg_watchlist_release(&o.watches);
+		vg_config_print(stdout, o);
 		return VG_EXIT_OK;
 	}
-	vg_config_log_backends(&o);
-	c = vg_cli_stream(&o);
-	vg_watchlist_release(&o.watches);
-	return c;
+	vg_config_log_backends(o);
+	return vg_cli_stream(o);
 }

@@ -10,6 +10,7 @@
 #include <stdarg.h>
 
 enum vg_log_level {
+	VG_LOG_NONE = -1,	/* nothing at all (fuzzers) */
 	VG_LOG_ERROR = 0,
 	VG_LOG_WARN,
 	VG_LOG_INFO,

@@ -14,6 +14,7 @@
 #include "json.h"
 #include "output.h"
 #include "fim.h"
+#include "policy.h"
 #include "sensor.h"
 
 #define OUTPUT_BUFSIZE (256 * 1024)
@@ -515,6 +516,23 @@ static void json_flow(struct vg_buf *b, const struct vg_event_view *ev)
 	vg_buf_addc(b, '}');
 }
 
+static void json_syscall(struct vg_buf *b, const struct vg_event_view *ev)
+{
+	const struct vg_syscall *sc = ev->syscall;
+
+	json_key(b, "syscall");
+	vg_buf_addc(b, '{');
+	json_u64(b, "nr", sc->nr);
+	json_str_or_null(b, "name", vg_policy_syscall_name(sc->nr));
+	json_key(b, "args");
+	vg_buf_addc(b, '[');
+	for (int i = 0; i < 6; i++)
+		vg_buf_addf(b, "%s%" PRIu64, i ? "," : "", (uint64_t)sc->args[i]);
+	vg_buf_addc(b, ']');
+	json_bool(b, "killed", sc->flags & VG_SYSCALL_POLICY_KILLED);
+	vg_buf_addc(b, '}');
+}
+
 static void json_detail(struct vg_buf *b, const struct vg_event_view *ev)
 {
 	switch (ev->hdr->type) {
@@ -560,6 +578,9 @@ static void json_detail(struct vg_buf *b, const struct vg_event_view *ev)
 		break;
 	case VG_EV_FLOW:
 		json_flow(b, ev);
+		break;
+	case VG_EV_SYSCALL:
+		json_syscall(b, ev);
 		break;
 	}
 }
@@ -730,6 +751,15 @@ static void render_text(struct vg_buf *b, const struct vg_event_view *ev)
 	case VG_EV_FLOW:
 		text_flow(b, (const struct vg_flow *)ev->hdr);
 		break;
+	case VG_EV_SYSCALL: {
+		const struct vg_syscall *sc = ev->syscall;
+		const char *name = vg_policy_syscall_name(sc->nr);
+
+		vg_buf_addf(b, " syscall=%s", name ? name : "?");
+		for (int i = 0; i < 6; i++)
+			vg_buf_addf(b, "%s%#" PRIx64, i ? "," : " args=", (uint64_t)sc->args[i]);
+		break;
+	}
 	}
 	text_cstr(b, "parent_exe", p->parent_exe);
 	text_cstr(b, "cgroup", p->cgroup);
@@ -743,6 +773,84 @@ void vg_render_event(struct vg_buf *b, enum vg_format fmt, const struct vg_event
 		render_text(b, ev);
 	else
 		render_json(b, ev);
+}
+
+/* ---- policy reports ---------------------------------------------------- */
+
+static void json_report(struct vg_buf *b, const struct vg_engine_report *r)
+{
+	vg_buf_addc(b, '{');
+	json_time(b, "time", r->time_ns);
+	json_key(b, "kind");
+	vg_buf_adds(b, "\"policy\"");
+	json_str_or_null(b, "policy", r->policy);
+	json_str_or_null(b, "rule", r->rule);
+	json_str_or_null(b, "mode", r->mode);
+	json_str_or_null(b, "severity", r->severity);
+	json_str_or_null(b, "event_kind", r->kind);
+	json_str_or_null(b, "action", r->action);
+	json_str_or_null(b, "intended", r->intended);
+	json_str_or_null(b, "by", r->by);
+	json_str_or_null(b, "skipped", r->skipped);
+	json_str_or_null(b, "detail", r->detail);
+	json_key(b, "message");
+	vg_json_cstr(b, r->message ? r->message : "");
+	if (r->count)
+		json_u64(b, "count", r->count);
+	if (r->ev) {
+		size_t start;
+
+		json_key(b, "event");
+		start = b->len;
+		render_json(b, r->ev);
+		if (b->len > start && b->data[b->len - 1] == '\n')
+			b->len--;
+	} else if (r->pid) {
+		json_key(b, "process");
+		vg_buf_addf(b, "{\"pid\":%u", r->pid);
+		json_str_or_null(b, "exe", r->exe);
+		vg_buf_addc(b, '}');
+		if (r->path) {
+			json_key(b, "file");
+			vg_buf_addc(b, '{');
+			json_str_or_null(b, "path", r->path);
+			vg_buf_addc(b, '}');
+		}
+	}
+	vg_buf_adds(b, "}\n");
+}
+
+void vg_render_report(struct vg_buf *b, enum vg_format fmt, const struct vg_engine_report *r)
+{
+	char ts[VG_RFC3339_LEN];
+
+	if (fmt != VG_FMT_TEXT) {
+		json_report(b, r);
+		return;
+	}
+	vg_format_rfc3339(r->time_ns, ts);
+	vg_buf_addf(b, "%s POLICY %s %s/%s %s action=%s", ts, r->severity, r->policy, r->rule,
+		    r->mode, r->action);
+	if (r->by)
+		text_cstr(b, "by", r->by);
+	if (r->skipped)
+		text_cstr(b, "skipped", r->skipped);
+	if (r->pid)
+		vg_buf_addf(b, " pid=%u", r->pid);
+	if (r->count)
+		vg_buf_addf(b, " count=%" PRIu64, r->count);
+	if (r->path)
+		text_cstr(b, "path", r->path);
+	text_cstr(b, "message", r->message);
+	vg_buf_addc(b, '\n');
+}
+
+static int output_write(struct vg_output *o);
+
+int vg_output_report(struct vg_output *o, const struct vg_engine_report *r)
+{
+	vg_render_report(&o->buf, o->fmt, r);
+	return output_write(o);
 }
 
 /* ---- stats ----------------------------------------------------------- */

@@ -9,6 +9,7 @@
 
 #include "agent.h"
 #include "buf.h"
+#include "engine.h"
 #include "event.h"
 
 enum vg_format {
@@ -38,6 +39,9 @@ struct vg_output {
  */
 int vg_output_open(struct vg_output *o, const char *path, enum vg_format fmt);
 int vg_output_event(struct vg_output *o, const struct vg_event_view *ev);
+/* A policy decision (engine.h) as a "kind": "policy" record. */
+void vg_render_report(struct vg_buf *b, enum vg_format fmt, const struct vg_engine_report *r);
+int vg_output_report(struct vg_output *o, const struct vg_engine_report *r);
 int vg_output_stats(struct vg_output *o, const struct vg_agent_stats *st, uint64_t real_ns);
 int vg_output_flush(struct vg_output *o);
 void vg_output_close(struct vg_output *o);

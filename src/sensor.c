@@ -87,6 +87,8 @@ static unsigned int program_sensor(const char *name)
 		return VG_SENSOR_PRIV;
 	if (has_prefix(name, "vg_net_"))
 		return VG_SENSOR_NET;
+	if (has_prefix(name, "vg_pol_"))
+		return VG_SENSOR_POLICY;
 	return VG_SENSOR_PROCESS;
 }
 
@@ -122,6 +124,8 @@ static void select_programs(struct vigil_bpf *skel, unsigned int sensors, enum v
 	bpf_map__set_autocreate(skel->maps.vg_net_flows, sensors & VG_SENSOR_NET);
 	/* an iterator over vg_net_flows: attached with the map, by hand */
 	bpf_program__set_autoattach(skel->progs.vg_net_flow_iter, false);
+	/* attached per syscall that a policy names (vg_sensor_attach_syscall) */
+	bpf_program__set_autoattach(skel->progs.vg_pol_syscall, false);
 }
 
 static int configure(struct vigil_bpf *skel, const struct vg_sensor_opts *o)
@@ -280,6 +284,27 @@ int vg_sensor_start(struct vg_sensor *s, const struct vg_sensor_opts *o)
 		}
 	}
 	return 0;
+}
+
+void vg_sensor_policy_maps(const struct vg_sensor *s, struct vg_pol_maps *m)
+{
+	m->state = bpf_map__fd(s->skel->maps.vg_pol_state);
+	m->exec = bpf_map__fd(s->skel->maps.vg_pol_exec);
+	m->file = bpf_map__fd(s->skel->maps.vg_pol_file);
+	m->sys = bpf_map__fd(s->skel->maps.vg_pol_sys);
+}
+
+struct bpf_link *vg_sensor_attach_syscall(struct vg_sensor *s, const char *name)
+{
+	struct bpf_program *prog = s->skel->progs.vg_pol_syscall;
+	char tp[128];
+
+	if (!bpf_program__autoload(prog)) {
+		errno = ENOTSUP;
+		return NULL;
+	}
+	snprintf(tp, sizeof(tp), "sys_enter_%s", name);
+	return bpf_program__attach_tracepoint(prog, "syscalls", tp);
 }
 
 int vg_sensor_flow_update(struct vg_sensor *s)

@@ -26,7 +26,8 @@ enum vg_sensor_set {
 	VG_SENSOR_FILE = 1 << 1,	/* vg_file_* */
 	VG_SENSOR_PRIV = 1 << 2,	/* vg_priv_* */
 	VG_SENSOR_NET = 1 << 3,		/* vg_net_*: sockets and TCP flows */
-	VG_SENSOR_ALL = (1 << 4) - 1,
+	VG_SENSOR_POLICY = 1 << 4,	/* vg_pol_*: policy syscall rules (attached on demand) */
+	VG_SENSOR_ALL = (1 << 5) - 1,
 };
 
 struct vg_sensor_opts {
@@ -83,6 +84,18 @@ struct vg_watch_maps;
 /* The file sensor's watch-list maps (src/watch.c fills them). */
 void vg_sensor_watch_maps(const struct vg_sensor *s, struct vg_watch_maps *m);
 int vg_sensor_read_counters(const struct vg_sensor *s, struct vg_counters *c);
+
+/* The policy maps (include/vigil/policy.h); -1 fds when the policy sensor
+ * is not loaded. */
+struct vg_pol_maps {
+	int state, exec, file, sys;
+};
+void vg_sensor_policy_maps(const struct vg_sensor *s, struct vg_pol_maps *m);
+
+/* Attach the policy syscall program to syscalls:sys_enter_<name>.  NULL
+ * (errno set, nothing logged) when the policy sensor is not loaded or the
+ * kernel has no such tracepoint. */
+struct bpf_link *vg_sensor_attach_syscall(struct vg_sensor *s, const char *name);
 
 const char *vg_backend_name(enum vg_attach_backend b);
 const char *vg_loss_reason_name(enum vg_loss_reason r);

@@ -71,6 +71,11 @@ int vg_watchlist_add(struct vg_watchlist *wl, const char *spec, const char *orig
 	if (!path)
 		return vg_error("%s: cannot resolve '%s': %s", origin, spec, strerror(errno)), -EINVAL;
 	subtree = subtree || is_dir;
+	for (size_t i = 0; i < wl->n; i++)
+		if (wl->items[i].subtree == subtree && !strcmp(wl->items[i].path, path)) {
+			free(path);	/* already there */
+			return 0;
+		}
 	if (!subtree && strlen(strrchr(path, '/') + 1) >= VG_WATCH_NAME_LEN)
 		vg_warn("%s: file name in '%s' is longer than %d bytes: opens of it are matched "
 			"by path only", origin, path, VG_WATCH_NAME_LEN - 1);
@@ -90,6 +95,22 @@ int vg_watchlist_add(struct vg_watchlist *wl, const char *spec, const char *orig
 		return vg_error("%s: more than %d watches", origin, VG_WATCH_MAX), -EINVAL;
 	}
 	wl->items[wl->n++] = (struct vg_watch){ .path = path, .subtree = subtree };
+	return 0;
+}
+
+int vg_watchlist_copy(struct vg_watchlist *dst, const struct vg_watchlist *src,
+		      const char *origin)
+{
+	char spec[PATH_MAX + 1];
+	int err;
+
+	for (size_t i = 0; i < src->n; i++) {
+		snprintf(spec, sizeof(spec), "%s%s", src->items[i].path,
+			 src->items[i].subtree && strcmp(src->items[i].path, "/") ? "/" : "");
+		err = vg_watchlist_add(dst, spec, origin);
+		if (err)
+			return err;
+	}
 	return 0;
 }
 
@@ -185,6 +206,112 @@ int vg_watchlist_install(const struct vg_watchlist *wl, const struct vg_watch_ma
 					   : install_exact(&wl->items[i], i, m);
 	if (err)
 		return vg_error("cannot install the watch list: %s", strerror(-err)), err;
+	bpf_map_lookup_elem(m->gen, &zero, &gen);
+	gen++;
+	return bpf_map_update_elem(m->gen, &zero, &gen, BPF_ANY) ? -errno : 0;
+}
+
+static bool has_watch(const struct vg_watchlist *wl, const struct vg_watch *w)
+{
+	for (size_t i = 0; i < wl->n; i++)
+		if (wl->items[i].subtree == w->subtree && !strcmp(wl->items[i].path, w->path))
+			return true;
+	return false;
+}
+
+/* Is some exact watch of wl in directory dir (a prefix of length n)? */
+static bool has_exact_in(const struct vg_watchlist *wl, const char *dir, size_t n)
+{
+	for (size_t i = 0; i < wl->n; i++) {
+		const char *p = wl->items[i].path, *slash = strrchr(p, '/');
+
+		if (!wl->items[i].subtree && (size_t)(slash - p) == n && !strncmp(p, dir, n))
+			return true;
+	}
+	return false;
+}
+
+static void lpm_del(int fd, const char *s, size_t len)
+{
+	struct vg_lpm_key key = {};
+
+	if (len > VG_WATCH_KEY_LEN)
+		len = VG_WATCH_KEY_LEN;
+	memcpy(key.data, s, len);
+	key.prefixlen = len * 8;
+	bpf_map_delete_elem(fd, &key);
+}
+
+static void dir_unflag(int fd, const char *dir, uint32_t flag)
+{
+	struct vg_inode_key key = {};
+	uint32_t flags = 0;
+	struct stat st;
+
+	if (stat(*dir ? dir : "/", &st))
+		return;
+	key.ino = st.st_ino;
+	key.dev = kernel_dev(st.st_dev);
+	if (bpf_map_lookup_elem(fd, &key, &flags))
+		return;
+	flags &= ~flag;
+	if (flags)
+		bpf_map_update_elem(fd, &key, &flags, BPF_ANY);
+	else
+		bpf_map_delete_elem(fd, &key);
+}
+
+/* Take the kernel entries of one watch of `old` that `now` lacks. */
+static void remove_watch(const struct vg_watch *w, const struct vg_watchlist *now,
+			 const struct vg_watch_maps *m)
+{
+	char buf[PATH_MAX + 1];
+
+	if (w->subtree) {
+		snprintf(buf, sizeof(buf), "%s/", strcmp(w->path, "/") ? w->path : "");
+		lpm_del(m->lpm, buf, strlen(buf));
+		lpm_del(m->lpm, w->path, strlen(w->path) + 1);
+		dir_unflag(m->dirs, w->path, VG_WATCH_SUBTREE);
+	} else {
+		const char *name = strrchr(w->path, '/') + 1;
+		size_t dlen = (size_t)(name - w->path - 1);
+		struct vg_name_key nk = {};
+		struct stat st;
+
+		lpm_del(m->lpm, w->path, strlen(w->path) + 1);
+		snprintf(buf, sizeof(buf), "%.*s", (int)dlen, w->path);
+		if (!stat(*buf ? buf : "/", &st)) {
+			nk.dir_ino = st.st_ino;
+			nk.dev = kernel_dev(st.st_dev);
+			strncpy(nk.name, name, sizeof(nk.name) - 1);
+			bpf_map_delete_elem(m->names, &nk);
+		}
+		if (!has_exact_in(now, w->path, dlen))
+			dir_unflag(m->dirs, buf, VG_WATCH_CHILDREN);
+		if (!stat(w->path, &st) && S_ISREG(st.st_mode)) {
+			struct vg_inode_key ik = { .ino = st.st_ino, .dev = kernel_dev(st.st_dev) };
+
+			bpf_map_delete_elem(m->inodes, &ik);
+		}
+	}
+}
+
+int vg_watchlist_replace(const struct vg_watchlist *old, const struct vg_watchlist *now,
+			 const struct vg_watch_maps *m)
+{
+	uint32_t zero = 0, gen = 0;
+	int err;
+
+	err = vg_watchlist_install(now, m);
+	if (err)
+		return err;
+	for (size_t i = 0; old && i < old->n; i++)
+		if (!has_watch(now, &old->items[i]))
+			remove_watch(&old->items[i], now, m);
+	/* the entries now installed may still be the old ids: reinstall */
+	err = vg_watchlist_install(now, m);
+	if (err)
+		return err;
 	bpf_map_lookup_elem(m->gen, &zero, &gen);
 	gen++;
 	return bpf_map_update_elem(m->gen, &zero, &gen, BPF_ANY) ? -errno : 0;

@@ -33,6 +33,10 @@ void vg_watchlist_release(struct vg_watchlist *wl);
  */
 int vg_watchlist_add(struct vg_watchlist *wl, const char *spec, const char *origin);
 
+/* Add every watch of src to dst (a watch already in dst is not added twice). */
+int vg_watchlist_copy(struct vg_watchlist *dst, const struct vg_watchlist *src,
+		      const char *origin);
+
 /* The maps to compile into (fds). */
 struct vg_watch_maps {
 	int dirs, names, lpm, gen, inodes, gate;
@@ -40,6 +44,14 @@ struct vg_watch_maps {
 
 /* Fill the maps from wl and bump the generation.  Returns 0 or -errno. */
 int vg_watchlist_install(const struct vg_watchlist *wl, const struct vg_watch_maps *m);
+
+/*
+ * Replace the installed list `old` (NULL: none) by `now`: the new entries
+ * are added first, then the entries only `old` had are removed, so a path
+ * in both is never unwatched in between.  Returns 0 or -errno.
+ */
+int vg_watchlist_replace(const struct vg_watchlist *old, const struct vg_watchlist *now,
+			 const struct vg_watch_maps *m);
 
 /*
  * Processes that already hold a watched regular file open for writing (read

@@ -11,6 +11,7 @@
 
 #include "emit.bpf.h"
 #include "path.bpf.h"
+#include "policy.bpf.h"
 #include "task.bpf.h"
 #include "watch.bpf.h"
 
@@ -184,6 +185,7 @@ static __always_inline void vg_file_emit(struct vg_file *f)
 
 	if (size > sizeof(*f))
 		return;
+	vg_pol_file_check(f);
 	f->hdr.size = size;
 	barrier_var(size);
 	vg_emit(f, size & 4095, VG_EV_FILE);

@@ -12,6 +12,7 @@
 #include "lib/emit.bpf.h"
 #include "lib/task.bpf.h"
 #include "lib/path.bpf.h"
+#include "lib/policy.bpf.h"
 
 static __always_inline void exec_read_args(struct vg_exec *e, struct task_struct *t)
 {
@@ -99,10 +100,11 @@ static __always_inline int handle_exec(struct task_struct *t, pid_t old_pid)
 	e->exe[0] = '\0';
 	e->cgroup_len = 0;
 	e->cgroup[0] = '\0';
-	e->_pad = 0;
+	e->policy_rule = 0;
 	exec_read_exe(s, t);
 	exec_read_cgroup(s, t);
 	exec_read_args(e, t);
+	vg_pol_exec_check(s, t);
 
 	size = VG_EXEC_FIXED_SIZE + e->args_len;
 	if (size > sizeof(*e))

@@ -72,6 +72,8 @@ expect run_bad_interval 2 "is not a number of seconds" "$VIGIL" run --stats-inte
 expect run_unknown_flag 2 "unknown option '-x'" "$VIGIL" run -x
 expect trace_flow_interval_not_net 2 "--flow-interval: only for 'trace net'" "$VIGIL" trace exec --flow-interval 1
 expect trace_flow_interval_bad 2 "'1s' is not a number of seconds" "$VIGIL" trace net --flow-interval 1s
+expect run_bad_mode 2 "--mode: unknown mode 'enforcing' \\(audit or enforce\\)" "$VIGIL" run --mode enforcing
+expect run_policy_missing 1 "nonexistent.yaml" "$VIGIL" run --policy "$TMP/nonexistent.yaml"
 expect run_flow_interval_bad 2 "'-1' is not a number of seconds" "$VIGIL" run --flow-interval -1
 if "$VIGIL" run --flow-interval 30 --show-config | grep -q 'an update every 30 s'; then
 	ok run_flow_interval_config

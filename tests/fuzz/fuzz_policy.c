@@ -1,14 +1,18 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
 /*
- * fuzz_policy - the policy parser and validator on arbitrary bytes: never
- * crashes, never leaks (LeakSanitizer), and either loads policies or says
- * why not: a failed load has at least one diagnostic, every diagnostic is
- * formattable, a successful one has none and only well-formed rules.
+ * fuzz_policy - the policy parser, validator and compiler on arbitrary
+ * bytes: never crashes, never leaks (LeakSanitizer), and either loads
+ * policies or says why not: a failed load has at least one diagnostic,
+ * every diagnostic is formattable, a successful one has none and only
+ * well-formed rules.  What loads is then compiled for the kernel and the
+ * backends (engine_compile.c) in enforce mode, where the most checks are.
  */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "engine_int.h"
+#include "log.h"
 #include "policy.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -39,6 +43,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				if (!r->selectors[k].n)
 					abort();
 		}
+	}
+	{
+		char *ifaces[] = { "fuzz0" };
+		struct vg_engine_opts o = { .mode = VG_POLICY_ENFORCE, .xdp_ifaces = ifaces,
+					    .n_xdp_ifaces = 1 };
+		struct eng_state *st;
+
+		vg_log_set_level(VG_LOG_NONE);
+		st = eng_compile(&o, &s);	/* takes s */
+		if (st && st->n_rules != vg_policy_set_rule_count(&st->set))
+			abort();
+		eng_state_free(st);
 	}
 	vg_policy_set_release(&s);
 	return 0;
