@@ -23,6 +23,7 @@ static const char run_usage[] =
 	"  --policy PATH           load policies from a YAML file or a directory of them\n"
 	"                          (repeatable) instead of the embedded default set;\n"
 	"                          SIGHUP or a change to the files reloads them\n"
+	"  --no-policy             no policies at all (sensors and events only)\n"
 	"  --mode MODE             audit or enforce: override every policy's own mode\n"
 	"  --alerts-only           print policy decisions and stats, not every event\n"
 	"  --net-cgroup PATH       cgroup v2 whose processes socket deny rules cover\n"
@@ -44,7 +45,7 @@ static const char run_usage[] =
 	"  -h, --help              this help\n";
 
 enum { OPT_OUTPUT = 256, OPT_STATS, OPT_BACKEND, OPT_READY, OPT_SHOW, OPT_FLOW_INTERVAL,
-       OPT_POLICY, OPT_MODE, OPT_ALERTS, OPT_NET_CGROUP, OPT_XDP, OPT_ACTION_CGROUP };
+       OPT_POLICY, OPT_NO_POLICY, OPT_MODE, OPT_ALERTS, OPT_NET_CGROUP, OPT_XDP, OPT_ACTION_CGROUP };
 
 static const struct option run_options[] = {
 	{ "format", required_argument, NULL, 'o' },
@@ -55,6 +56,7 @@ static const struct option run_options[] = {
 	{ "ready-file", required_argument, NULL, OPT_READY },
 	{ "show-config", no_argument, NULL, OPT_SHOW },
 	{ "policy", required_argument, NULL, OPT_POLICY },
+	{ "no-policy", no_argument, NULL, OPT_NO_POLICY },
 	{ "mode", required_argument, NULL, OPT_MODE },
 	{ "alerts-only", no_argument, NULL, OPT_ALERTS },
 	{ "net-cgroup", required_argument, NULL, OPT_NET_CGROUP },
@@ -138,6 +140,9 @@ static int run(struct vg_cli_opts *o, int argc, char **argv)
 			if (push(&o->policy_paths, &o->n_policy_paths, optarg))
 				return VG_EXIT_FAIL;
 			break;
+		case OPT_NO_POLICY:
+			o->policies = false;
+			break;
 		case OPT_MODE:
 			if (!strcmp(optarg, "audit"))
 				o->policy_mode = 0;
@@ -175,6 +180,8 @@ static int run(struct vg_cli_opts *o, int argc, char **argv)
 	}
 	if (optind < argc)
 		return vg_cli_usage_error(run_usage, "unexpected argument '%s'", argv[optind]);
+	if (!o->policies && (o->n_policy_paths || o->policy_mode >= 0))
+		return vg_cli_usage_error(run_usage, "--no-policy with --policy or --mode");
 	if (vg_config_default_watches(&o->watches))
 		return VG_EXIT_FAIL;
 	if (show) {

@@ -434,13 +434,34 @@ void vg_engine_on_event(struct vg_engine *e, const struct vg_event_view *ev)
 		return;
 	}
 	kind = vg_policy_event_kind(ev);
-	if (kind < 0)
+	if (kind < 0 || kind >= VG_PK_MAX)
 		return;
-	for (size_t i = 0; i < st->n_rules; i++) {
-		struct eng_rule *er = &st->rules[i];
+	/* exec rules anchored on exact binaries: only those naming this exe */
+	if (kind == VG_PK_EXEC && st->n_exe_index && ev->proc.exe) {
+		struct eng_exe_index key = { .exe = ev->proc.exe, .rule = 0 };
+		size_t lo = 0, hi = st->n_exe_index, last = (size_t)-1;
 
-		if (!(er->rule->kinds & VG_POLICY_KIND_BIT(kind)))
-			continue;
+		while (lo < hi) {	/* the first entry >= (exe, 0) */
+			size_t mid = lo + (hi - lo) / 2;
+
+			if (strcmp(st->exe_index[mid].exe, key.exe) < 0)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		for (; lo < st->n_exe_index && !strcmp(st->exe_index[lo].exe, key.exe); lo++) {
+			struct eng_rule *er = &st->rules[st->exe_index[lo].rule];
+
+			if (st->exe_index[lo].rule == last)
+				continue;	/* the rule names this exe twice */
+			last = st->exe_index[lo].rule;
+			if (vg_policy_rule_match(er->rule, kind, ev, procs))
+				on_match(e, er, kind, ev);
+		}
+	}
+	for (size_t i = 0; i < st->n_by_kind[kind]; i++) {
+		struct eng_rule *er = &st->rules[st->by_kind[kind][i]];
+
 		if (vg_policy_rule_match(er->rule, kind, ev, procs))
 			on_match(e, er, kind, ev);
 	}

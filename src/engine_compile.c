@@ -724,10 +724,77 @@ static void compile_rule(struct compile *c, struct eng_rule *er, size_t ri)
 			r->line, er->policy->name, r->name);
 }
 
+/* ---- user-space index ---------------------------------------------------- */
+
+/* Are all of r's exec selectors anchored on exact binaries? */
+static bool exec_indexable(const struct vg_policy_rule *r)
+{
+	if (!r->n_selectors)
+		return false;
+	for (size_t i = 0; i < r->n_selectors; i++) {
+		const struct vg_policy_cond *c = sel_cond(&r->selectors[i], VG_SEL_BINARY, false);
+
+		if (!c || c->str.prefix.n || c->str.glob.n || !c->str.exact.n)
+			return false;
+	}
+	return true;
+}
+
+static int cmp_exe(const void *a, const void *b)
+{
+	const struct eng_exe_index *x = a, *y = b;
+	int c = strcmp(x->exe, y->exe);
+
+	return c ? c : (x->rule > y->rule) - (x->rule < y->rule);
+}
+
+static int build_index(struct eng_state *st)
+{
+	for (size_t i = 0; i < st->n_rules; i++) {
+		const struct vg_policy_rule *r = st->rules[i].rule;
+
+		for (int k = 0; k < VG_PK_MAX; k++) {
+			size_t *nv;
+
+			if (!(r->kinds & VG_POLICY_KIND_BIT(k)))
+				continue;
+			if (k == VG_PK_EXEC && exec_indexable(r)) {
+				for (size_t j = 0; j < r->n_selectors; j++) {
+					const struct vg_policy_cond *c =
+						sel_cond(&r->selectors[j], VG_SEL_BINARY, false);
+
+					for (size_t e = 0; e < c->str.exact.n; e++) {
+						struct eng_exe_index *ni = realloc(st->exe_index,
+							(st->n_exe_index + 1) * sizeof(*ni));
+
+						if (!ni)
+							return -ENOMEM;
+						st->exe_index = ni;
+						ni[st->n_exe_index].exe = c->str.exact.v[e];
+						ni[st->n_exe_index++].rule = i;
+					}
+				}
+				continue;
+			}
+			nv = realloc(st->by_kind[k], (st->n_by_kind[k] + 1) * sizeof(*nv));
+			if (!nv)
+				return -ENOMEM;
+			st->by_kind[k] = nv;
+			nv[st->n_by_kind[k]++] = i;
+		}
+	}
+	if (st->n_exe_index)
+		qsort(st->exe_index, st->n_exe_index, sizeof(*st->exe_index), cmp_exe);
+	return 0;
+}
+
 void eng_state_free(struct eng_state *st)
 {
 	if (!st)
 		return;
+	for (int k = 0; k < VG_PK_MAX; k++)
+		free(st->by_kind[k]);
+	free(st->exe_index);
 	for (size_t i = 0; i < st->n_exec; i++)
 		free(st->exec[i].s);
 	free(st->exec);
@@ -792,6 +859,8 @@ struct eng_state *eng_compile(const struct vg_engine_opts *o, struct vg_policy_s
 	for (size_t p = 0, i = 0; p < st->set.n; p++)
 		for (size_t r = 0; r < st->set.v[p].n_rules; r++, i++)
 			compile_rule(&c, &st->rules[i], r);
+	if (!c.errors && build_index(st))
+		c.errors++;
 	if (c.errors) {
 		vg_error("%d problem%s: policies not loaded", c.errors, c.errors == 1 ? "" : "s");
 		eng_state_free(st);

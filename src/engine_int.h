@@ -95,6 +95,17 @@ struct eng_state {
 	struct vg_watchlist watches;
 	bool file_all;
 	unsigned int exec_kinds;	/* 1 << enum vg_pol_key_kind present */
+	/* user-space matching: the rules of each kind; exec rules whose every
+	 * selector names exact binaries are found by the exe (sorted, bsearch) */
+	size_t *by_kind[VG_PK_MAX];
+	size_t n_by_kind[VG_PK_MAX];
+	struct eng_exe_index *exe_index;
+	size_t n_exe_index;
+};
+
+struct eng_exe_index {
+	const char *exe;		/* the policy's string */
+	size_t rule;
 };
 
 struct eng_link {
