@@ -5,7 +5,6 @@
  */
 #include <dirent.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <limits.h>
 #include <sched.h>
 #include <stdarg.h>
@@ -18,6 +17,7 @@
 #include <unistd.h>
 
 #include "cgaction.h"
+#include "fsutil.h"
 #include "log.h"
 #include "netctl.h"
 
@@ -68,50 +68,7 @@ struct vg_cgaction {
 	size_t n, cap;
 };
 
-/* --- small file helpers ------------------------------------------------ */
-
-static int write_str(const char *path, const char *s)
-{
-	size_t len = strlen(s);
-	ssize_t n;
-	int fd, err = 0;
-
-	fd = open(path, O_WRONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	n = write(fd, s, len);
-	if (n < 0)
-		err = -errno;
-	else if ((size_t)n != len)
-		err = -EIO;
-	close(fd);
-	return err;
-}
-
-/* Read up to len - 1 bytes, NUL-terminated; returns the length or -errno. */
-static ssize_t read_str(const char *path, char *buf, size_t len)
-{
-	size_t got = 0;
-	ssize_t n;
-	int fd;
-
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	while (got < len - 1 && (n = read(fd, buf + got, len - 1 - got)) != 0) {
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			n = -errno;
-			close(fd);
-			return n;
-		}
-		got += n;
-	}
-	buf[got] = '\0';
-	close(fd);
-	return got;
-}
+/* --- small helpers ----------------------------------------------------- */
 
 static void sleep_ms(long ms)
 {
@@ -162,14 +119,22 @@ struct proc_stat {
 	unsigned long long start;
 };
 
+/* /proc/<pid>/<file> into buf; returns the length or -errno. */
+static ssize_t read_proc(uint32_t pid, const char *file, char *buf, size_t len)
+{
+	char path[64];
+
+	snprintf(path, sizeof(path), "/proc/%u/%s", pid, file);
+	return vg_read_file(path, buf, len);
+}
+
 static int read_stat(uint32_t pid, struct proc_stat *st)
 {
-	char path[64], buf[1024];
+	char buf[1024];
 	const char *p;
 	ssize_t n;
 
-	snprintf(path, sizeof(path), "/proc/%u/stat", pid);
-	n = read_str(path, buf, sizeof(buf));
+	n = read_proc(pid, "stat", buf, sizeof(buf));
 	if (n < 0)
 		return n;
 	/* comm may hold spaces and parentheses: the fields follow the last ')'. */
@@ -184,12 +149,11 @@ static int read_stat(uint32_t pid, struct proc_stat *st)
 /* The thread group of pid (a process or thread id). */
 static int read_tgid(uint32_t pid, uint32_t *tgid)
 {
-	char path[64], buf[4096];
+	char buf[4096];
 	const char *p;
 	ssize_t n;
 
-	snprintf(path, sizeof(path), "/proc/%u/status", pid);
-	n = read_str(path, buf, sizeof(buf));
+	n = read_proc(pid, "status", buf, sizeof(buf));
 	if (n < 0)
 		return n;
 	p = strstr(buf, "\nTgid:");
@@ -343,7 +307,7 @@ static int write_in(const char *dir, const char *file, const char *s)
 	char path[PATH_MAX];
 
 	file_path(dir, file, path, sizeof(path));
-	return write_str(path, s);
+	return vg_write_file(path, s);
 }
 
 /* The line of /proc/PID/cgroup for hierarchy h: its path into buf. */
@@ -478,7 +442,7 @@ static int is_frozen(enum hier h, const char *dir)
 	ssize_t n;
 
 	file_path(dir, h == H_V2 ? "cgroup.events" : "freezer.state", path, sizeof(path));
-	n = read_str(path, buf, sizeof(buf));
+	n = vg_read_file(path, buf, sizeof(buf));
 	if (n < 0)
 		return n;
 	if (h == H_V2)
@@ -681,7 +645,7 @@ static int list_procs(const char *dir, uint32_t *out, int max)
 	if (!buf)
 		return -ENOMEM;
 	file_path(dir, "cgroup.procs", path, sizeof(path));
-	len = read_str(path, buf, 65536);
+	len = vg_read_file(path, buf, 65536);
 	if (len < 0) {
 		free(buf);
 		return len;
@@ -934,7 +898,7 @@ static bool v2_has_cpu(const struct vg_cgaction *a)
 	if (!a->h[H_V2].mnt[0])
 		return false;
 	file_path(a->h[H_V2].mnt, "cgroup.subtree_control", path, sizeof(path));
-	return read_str(path, buf, sizeof(buf)) > 0 && has_word(buf, "cpu", ' ');
+	return vg_read_file(path, buf, sizeof(buf)) > 0 && has_word(buf, "cpu", ' ');
 }
 
 int vg_cgaction_throttle(struct vg_cgaction *a, uint32_t pid, unsigned int cpu_percent,

@@ -12,6 +12,7 @@
 #include "argv.h"
 #include "clock.h"
 #include "json.h"
+#include "names.h"
 #include "output.h"
 #include "fim.h"
 #include "policy.h"
@@ -153,41 +154,15 @@ static void json_process(struct vg_buf *b, const struct vg_event_view *ev)
 	vg_buf_addc(b, '}');
 }
 
-static const char *const file_op_names[VG_FILE_OP_MAX] = {
-	[VG_FILE_OPEN] = "open", [VG_FILE_WRITE] = "write", [VG_FILE_TRUNCATE] = "truncate",
-	[VG_FILE_UNLINK] = "unlink", [VG_FILE_RMDIR] = "rmdir", [VG_FILE_MKDIR] = "mkdir",
-	[VG_FILE_RENAME] = "rename", [VG_FILE_LINK] = "link", [VG_FILE_SYMLINK] = "symlink",
-	[VG_FILE_CHMOD] = "chmod", [VG_FILE_CHOWN] = "chown",
-};
-
-static const char *const priv_op_names[VG_PRIV_OP_MAX] = {
-	[VG_PRIV_SETUID] = "setuid", [VG_PRIV_SETGID] = "setgid",
-	[VG_PRIV_SETREUID] = "setreuid", [VG_PRIV_SETREGID] = "setregid",
-	[VG_PRIV_SETRESUID] = "setresuid", [VG_PRIV_SETRESGID] = "setresgid",
-	[VG_PRIV_SETFSUID] = "setfsuid", [VG_PRIV_SETFSGID] = "setfsgid",
-	[VG_PRIV_CAPSET] = "capset", [VG_PRIV_EXEC] = "exec", [VG_PRIV_OTHER] = "other",
-};
-
-static const struct {
-	unsigned int bit;
-	const char *name;
-} open_flag_names[] = {
-	{ 0100, "O_CREAT" }, { 0200, "O_EXCL" }, { 0400, "O_NOCTTY" }, { 01000, "O_TRUNC" },
-	{ 02000, "O_APPEND" }, { 04000, "O_NONBLOCK" }, { 010000, "O_DSYNC" },
-	{ 0200000, "O_DIRECTORY" }, { 0400000, "O_NOFOLLOW" }, { 01000000, "O_NOATIME" },
-	{ 02000000, "O_CLOEXEC" }, { 04000000, "__O_SYNC" }, { 010000000, "O_PATH" },
-	{ 020000000, "__O_TMPFILE" },
-};
-
 static void json_open_flags(struct vg_buf *b, unsigned int flags)
 {
-	static const char *const acc[] = { "O_RDONLY", "O_WRONLY", "O_RDWR", "O_ACCMODE" };
+	const char *names[VG_OPEN_FLAG_NAMES_MAX];
+	size_t n = vg_open_flag_names(flags, names);
 
 	json_key(b, "open_flags");
-	vg_buf_addf(b, "[\"%s\"", acc[flags & 3]);
-	for (size_t i = 0; i < sizeof(open_flag_names) / sizeof(open_flag_names[0]); i++)
-		if (flags & open_flag_names[i].bit)
-			vg_buf_addf(b, ",\"%s\"", open_flag_names[i].name);
+	vg_buf_addc(b, '[');
+	for (size_t i = 0; i < n; i++)
+		vg_buf_addf(b, "%s\"%s\"", i ? "," : "", names[i]);
 	vg_buf_addc(b, ']');
 }
 
@@ -245,7 +220,7 @@ static void json_file(struct vg_buf *b, const struct vg_event_view *ev)
 
 	json_key(b, "file");
 	vg_buf_addc(b, '{');
-	json_str_or_null(b, "op", file_op_names[f->op]);
+	json_str_or_null(b, "op", vg_file_op_name(f->op));
 	json_key(b, "path");
 	vg_json_cstr(b, fv->path);
 	if (fv->new_path) {
@@ -310,7 +285,7 @@ static void json_priv(struct vg_buf *b, const struct vg_event_view *ev)
 
 	json_key(b, "priv");
 	vg_buf_addc(b, '{');
-	json_str_or_null(b, "op", priv_op_names[p->op]);
+	json_str_or_null(b, "op", vg_priv_op_name(p->op));
 	json_u64(b, "syscall", p->syscall);
 	json_result(b, (int64_t)p->result);
 	json_key(b, "args");
@@ -323,16 +298,6 @@ static void json_priv(struct vg_buf *b, const struct vg_event_view *ev)
 
 /* ---- net ------------------------------------------------------------- */
 
-static const char *const net_op_names[VG_NET_OP_MAX] = {
-	[VG_NET_CONNECT] = "connect", [VG_NET_ACCEPT] = "accept", [VG_NET_BIND] = "bind",
-	[VG_NET_LISTEN] = "listen", [VG_NET_SENDMSG] = "sendmsg",
-};
-
-static const char *const flow_close_names[] = {
-	[VG_FLOW_OPEN] = "open", [VG_FLOW_CLOSE_FIN] = "fin", [VG_FLOW_CLOSE_RESET] = "reset",
-	[VG_FLOW_CLOSE_OTHER] = "other",
-};
-
 /* The "kind" of an event: a net record is named after its operation
  * ("connect", "accept", ...); every other type after itself. */
 static const char *event_kind_of(const struct vg_event_view *ev)
@@ -340,67 +305,9 @@ static const char *event_kind_of(const struct vg_event_view *ev)
 	if (ev->hdr->type == VG_EV_NET) {
 		uint16_t op = ((const struct vg_net *)ev->hdr)->op;
 
-		return op < VG_NET_OP_MAX && net_op_names[op] ? net_op_names[op] : "net";
+		return vg_net_op_name(op) ?: "net";
 	}
 	return vg_event_kind(ev->hdr->type);
-}
-
-static const char *family_name(uint16_t family, char buf[16])
-{
-	switch (family) {
-	case AF_INET:
-		return "ipv4";
-	case AF_INET6:
-		return "ipv6";
-	case AF_UNIX:
-		return "unix";
-	case AF_NETLINK:
-		return "netlink";
-	case AF_PACKET:
-		return "packet";
-	case AF_UNSPEC:
-		return NULL;
-	default:
-		snprintf(buf, 16, "af_%u", family);
-		return buf;
-	}
-}
-
-static const char *protocol_name(uint16_t proto, char buf[16])
-{
-	switch (proto) {
-	case 0:
-		return NULL;
-	case 1:
-		return "icmp";
-	case 6:
-		return "tcp";
-	case 17:
-		return "udp";
-	case 58:
-		return "icmpv6";
-	case 132:
-		return "sctp";
-	case 136:
-		return "udplite";
-	case 255:
-		return "raw";
-	case 262:
-		return "mptcp";
-	default:
-		snprintf(buf, 16, "%u", proto);
-		return buf;
-	}
-}
-
-static const char *sock_type_name(uint16_t type)
-{
-	static const char *const names[] = {
-		[1] = "stream", [2] = "dgram", [3] = "raw", [4] = "rdm", [5] = "seqpacket",
-		[6] = "dccp", [10] = "packet",
-	};
-
-	return type < sizeof(names) / sizeof(names[0]) ? names[type] : NULL;
 }
 
 /* An inet address as text, or NULL for other families. */
@@ -455,11 +362,11 @@ static void json_net(struct vg_buf *b, const struct vg_event_view *ev)
 
 	json_key(b, "net");
 	vg_buf_addc(b, '{');
-	json_str_or_null(b, "op", n->op < VG_NET_OP_MAX ? net_op_names[n->op] : NULL);
+	json_str_or_null(b, "op", vg_net_op_name(n->op));
 	json_u64(b, "syscall", n->syscall);
-	json_str_or_null(b, "family", family_name(n->family, fb));
-	json_str_or_null(b, "protocol", protocol_name(n->protocol, pb));
-	json_str_or_null(b, "sock_type", sock_type_name(n->sock_type));
+	json_str_or_null(b, "family", vg_family_name(n->family, fb));
+	json_str_or_null(b, "protocol", vg_protocol_name(n->protocol, pb));
+	json_str_or_null(b, "sock_type", vg_sock_type_name(n->sock_type));
 	json_endpoint(b, "saddr", "sport", n->family, n->saddr, n->sport);
 	json_endpoint(b, "daddr", "dport", n->family, n->daddr, n->dport);
 	json_unix_path(b, n);
@@ -493,8 +400,8 @@ static void json_flow(struct vg_buf *b, const struct vg_event_view *ev)
 
 	json_key(b, "flow");
 	vg_buf_addc(b, '{');
-	json_str_or_null(b, "family", family_name(f->family, fb));
-	json_str_or_null(b, "protocol", protocol_name(f->protocol, pb));
+	json_str_or_null(b, "family", vg_family_name(f->family, fb));
+	json_str_or_null(b, "protocol", vg_protocol_name(f->protocol, pb));
 	json_endpoint(b, "saddr", "sport", f->family, f->saddr, f->sport);
 	json_endpoint(b, "daddr", "dport", f->family, f->daddr, f->dport);
 	json_key(b, "direction");
@@ -510,8 +417,7 @@ static void json_flow(struct vg_buf *b, const struct vg_event_view *ev)
 		vg_buf_adds(b, "null");
 	}
 	json_u64(b, "duration_ns", f->duration_ns);
-	json_str_or_null(b, "close", f->close <= VG_FLOW_CLOSE_OTHER ? flow_close_names[f->close]
-								 : NULL);
+	json_str_or_null(b, "close", vg_flow_close_name(f->close));
 	json_bool(b, "owner_known", !unknown);
 	vg_buf_addc(b, '}');
 }
@@ -636,7 +542,7 @@ static void text_endpoints(struct vg_buf *b, uint16_t family, uint16_t proto, co
 			   uint16_t sp, const uint8_t *da, uint16_t dp)
 {
 	char s[INET6_ADDRSTRLEN], d[INET6_ADDRSTRLEN], fb[16], pb[16];
-	const char *p = protocol_name(proto, pb), *fam = family_name(family, fb);
+	const char *p = vg_protocol_name(proto, pb), *fam = vg_family_name(family, fb);
 
 	if (!is_inet(family)) {
 		vg_buf_addf(b, " family=%s", fam ? fam : "-");
@@ -679,7 +585,7 @@ static void text_flow(struct vg_buf *b, const struct vg_flow *f)
 		    f->flags & VG_FLOW_INBOUND ? "inbound" : "outbound",
 		    (uint64_t)f->bytes_sent, (uint64_t)f->bytes_received, (uint64_t)f->packets_sent,
 		    (uint64_t)f->packets_received, f->duration_ns / 1e9,
-		    f->close <= VG_FLOW_CLOSE_OTHER ? flow_close_names[f->close] : "?");
+		    vg_flow_close_name(f->close) ?: "?");
 }
 
 static void render_text(struct vg_buf *b, const struct vg_event_view *ev)
@@ -720,7 +626,7 @@ static void render_text(struct vg_buf *b, const struct vg_event_view *ev)
 		vg_buf_addf(b, " lifetime=%.3fs", ev->exit->lifetime_ns / 1e9);
 		break;
 	case VG_EV_FILE:
-		vg_buf_addf(b, " op=%s", file_op_names[ev->file->op]);
+		vg_buf_addf(b, " op=%s", vg_file_op_name(ev->file->op));
 		text_cstr(b, "path", ev->file_view.path);
 		if (ev->file_view.new_path)
 			text_cstr(b, "new_path", ev->file_view.new_path);
@@ -739,7 +645,7 @@ static void render_text(struct vg_buf *b, const struct vg_event_view *ev)
 		const struct vg_priv *pr = ev->priv;
 
 		vg_buf_addf(b, " op=%s result=%" PRId64 " uid=%u->%u euid=%u->%u gid=%u->%u"
-			    " egid=%u->%u caps=0x%" PRIx64 "->0x%" PRIx64, priv_op_names[pr->op],
+			    " egid=%u->%u caps=0x%" PRIx64 "->0x%" PRIx64, vg_priv_op_name(pr->op),
 			    (int64_t)pr->result, pr->old.uid, pr->new.uid, pr->old.euid, pr->new.euid,
 			    pr->old.gid, pr->new.gid, pr->old.egid, pr->new.egid,
 			    (uint64_t)pr->old.cap_effective, (uint64_t)pr->new.cap_effective);

@@ -7,12 +7,11 @@
  * (tests/unit/test_policy_match.c) renders every name of that table, so a
  * field added there without a writer here fails it.
  *
- * The few name tables below (priv ops, families, protocols, socket types,
- * open flags, flow closes) repeat output.c's static ones: the message must
- * say what the JSON event says.
+ * Names (priv ops, families, protocols, socket types, open flags, flow
+ * closes) come from names.h, as output.c's do: the message must say what
+ * the JSON event says.
  */
 #include <arpa/inet.h>
-#include <fcntl.h>
 #include <inttypes.h>
 #include <netinet/in.h>
 #include <stdio.h>
@@ -22,6 +21,7 @@
 #include "argv.h"
 #include "clock.h"
 #include "fim.h"
+#include "names.h"
 #include "policy_match.h"
 #include "policy_message.h"
 
@@ -37,93 +37,6 @@ void vg_policy_msg_ctx_init(struct vg_policy_msg_ctx *m, const struct vg_policy 
 		      p ? vg_policy_severity_name(p->severity) : NULL;
 	m->mode = !p ? NULL : p->mode == VG_POLICY_ENFORCE ? "enforce" : "audit";
 	m->action = r ? vg_policy_action_name(r->action.type) : NULL;
-}
-
-/* ---- names, as output.c writes them ------------------------------------- */
-
-static const char *const priv_op_names[VG_PRIV_OP_MAX] = {
-	[VG_PRIV_SETUID] = "setuid", [VG_PRIV_SETGID] = "setgid",
-	[VG_PRIV_SETREUID] = "setreuid", [VG_PRIV_SETREGID] = "setregid",
-	[VG_PRIV_SETRESUID] = "setresuid", [VG_PRIV_SETRESGID] = "setresgid",
-	[VG_PRIV_SETFSUID] = "setfsuid", [VG_PRIV_SETFSGID] = "setfsgid",
-	[VG_PRIV_CAPSET] = "capset", [VG_PRIV_EXEC] = "exec", [VG_PRIV_OTHER] = "other",
-};
-
-static const char *const flow_close_names[] = {
-	[VG_FLOW_OPEN] = "open", [VG_FLOW_CLOSE_FIN] = "fin", [VG_FLOW_CLOSE_RESET] = "reset",
-	[VG_FLOW_CLOSE_OTHER] = "other",
-};
-
-static const struct {
-	unsigned int bit;
-	const char *name;
-} open_flag_names[] = {
-	{ 0100, "O_CREAT" }, { 0200, "O_EXCL" }, { 0400, "O_NOCTTY" }, { 01000, "O_TRUNC" },
-	{ 02000, "O_APPEND" }, { 04000, "O_NONBLOCK" }, { 010000, "O_DSYNC" },
-	{ 0200000, "O_DIRECTORY" }, { 0400000, "O_NOFOLLOW" }, { 01000000, "O_NOATIME" },
-	{ 02000000, "O_CLOEXEC" }, { 04000000, "__O_SYNC" }, { 010000000, "O_PATH" },
-	{ 020000000, "__O_TMPFILE" },
-};
-
-static bool add_family(struct vg_buf *b, uint16_t family)
-{
-	switch (family) {
-	case AF_UNSPEC:
-		return false;
-	case AF_INET:
-		vg_buf_adds(b, "ipv4");
-		break;
-	case AF_INET6:
-		vg_buf_adds(b, "ipv6");
-		break;
-	case AF_UNIX:
-		vg_buf_adds(b, "unix");
-		break;
-	case AF_NETLINK:
-		vg_buf_adds(b, "netlink");
-		break;
-	case AF_PACKET:
-		vg_buf_adds(b, "packet");
-		break;
-	default:
-		vg_buf_addf(b, "af_%u", family);
-	}
-	return true;
-}
-
-static bool add_protocol(struct vg_buf *b, uint16_t proto)
-{
-	static const struct {
-		uint16_t proto;
-		const char *name;
-	} names[] = {
-		{ 1, "icmp" }, { 6, "tcp" }, { 17, "udp" }, { 58, "icmpv6" }, { 132, "sctp" },
-		{ 136, "udplite" }, { 255, "raw" }, { 262, "mptcp" },
-	};
-
-	if (!proto)
-		return false;
-	for (size_t i = 0; i < ARRAY_SIZE(names); i++) {
-		if (names[i].proto == proto) {
-			vg_buf_adds(b, names[i].name);
-			return true;
-		}
-	}
-	vg_buf_addf(b, "%u", proto);
-	return true;
-}
-
-static bool add_sock_type(struct vg_buf *b, uint16_t type)
-{
-	static const char *const names[] = {
-		[1] = "stream", [2] = "dgram", [3] = "raw", [4] = "rdm", [5] = "seqpacket",
-		[6] = "dccp", [10] = "packet",
-	};
-
-	if (type >= ARRAY_SIZE(names) || !names[type])
-		return false;
-	vg_buf_adds(b, names[type]);
-	return true;
 }
 
 /* ---- values ----------------------------------------------------------------- */
@@ -152,6 +65,31 @@ static bool add_str(struct vg_buf *b, const char *s)
 	if (!s || !*s)
 		return false;
 	vg_buf_adds(b, s);
+	return true;
+}
+
+static bool add_family(struct vg_buf *b, uint16_t family)
+{
+	char buf[16];
+
+	return add_str(b, vg_family_name(family, buf));
+}
+
+static bool add_protocol(struct vg_buf *b, uint16_t proto)
+{
+	char buf[16];
+
+	return add_str(b, vg_protocol_name(proto, buf));
+}
+
+/* "O_WRONLY|O_CREAT|O_TRUNC": the JSON "open_flags" array, joined. */
+static bool add_open_flags(struct vg_buf *b, unsigned int flags)
+{
+	const char *names[VG_OPEN_FLAG_NAMES_MAX];
+	size_t n = vg_open_flag_names(flags, names);
+
+	for (size_t i = 0; i < n; i++)
+		vg_buf_addf(b, "%s%s", i ? "|" : "", names[i]);
 	return true;
 }
 
@@ -346,17 +284,9 @@ static bool file_field(struct vg_buf *b, const char *f, const struct vg_event_vi
 		return add_errno(b, fl->result);
 	if (!strcmp(f, "flags"))
 		return add_u64(b, fl->flags);
-	if (!strcmp(f, "open_flags")) {
-		static const char *const acc[] = { "O_RDONLY", "O_WRONLY", "O_RDWR", "O_ACCMODE" };
-
-		if (fl->op != VG_FILE_OPEN && fl->op != VG_FILE_WRITE)
-			return false;
-		vg_buf_adds(b, acc[fl->flags & 3]);
-		for (size_t i = 0; i < ARRAY_SIZE(open_flag_names); i++)
-			if (fl->flags & open_flag_names[i].bit)
-				vg_buf_addf(b, "|%s", open_flag_names[i].name);
-		return true;
-	}
+	if (!strcmp(f, "open_flags"))
+		return (fl->op == VG_FILE_OPEN || fl->op == VG_FILE_WRITE) &&
+		       add_open_flags(b, fl->flags);
 	if (!strcmp(f, "fd"))
 		return fl->fd >= 0 && add_i64(b, fl->fd);
 	if (!strcmp(f, "mode")) {
@@ -396,7 +326,7 @@ static bool creds_field(struct vg_buf *b, const char *f, const struct vg_creds *
 static bool priv_field(struct vg_buf *b, const char *f, const struct vg_priv *p)
 {
 	if (!strcmp(f, "op"))
-		return p->op < VG_PRIV_OP_MAX && add_str(b, priv_op_names[p->op]);
+		return add_str(b, vg_priv_op_name(p->op));
 	if (!strcmp(f, "syscall"))
 		return add_u64(b, p->syscall);
 	if (!strcmp(f, "result"))
@@ -429,7 +359,7 @@ static bool net_field(struct vg_buf *b, const char *f, const struct vg_event_vie
 	if (!strcmp(f, "protocol"))
 		return add_protocol(b, n->protocol);
 	if (!strcmp(f, "sock_type"))
-		return add_sock_type(b, n->sock_type);
+		return add_str(b, vg_sock_type_name(n->sock_type));
 	if (!strcmp(f, "saddr"))
 		return add_addr(b, n->family, n->saddr);
 	if (!strcmp(f, "sport"))
@@ -487,7 +417,7 @@ static bool flow_field(struct vg_buf *b, const char *f, const struct vg_flow *fl
 	if (!strcmp(f, "duration_ns"))
 		return add_u64(b, fl->duration_ns);
 	if (!strcmp(f, "close"))
-		return fl->close < ARRAY_SIZE(flow_close_names) && add_str(b, flow_close_names[fl->close]);
+		return add_str(b, vg_flow_close_name(fl->close));
 	return false;
 }
 

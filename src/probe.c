@@ -41,6 +41,7 @@
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
 
+#include "fsutil.h"
 #include "log.h"
 #include "mounts.h"
 #include "probe.h"
@@ -180,43 +181,16 @@ static void close_fd(int *fd)
 	*fd = -1;
 }
 
-/* Read a small file into `buf`, NUL-terminated, trailing newline removed. */
+/* Read a small file into `buf`, trailing newline removed; 0 or -errno. */
 static int read_file(const char *path, char *buf, size_t len)
 {
-	ssize_t n;
-	int fd, err = 0;
+	ssize_t n = vg_read_file(path, buf, len);
 
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	n = read(fd, buf, len - 1);
-	if (n < 0) {
-		err = -errno;
-		n = 0;
-	}
-	buf[n] = '\0';
+	if (n < 0)
+		return (int)n;
 	if (n > 0 && buf[n - 1] == '\n')
 		buf[n - 1] = '\0';
-	close(fd);
-	return err;
-}
-
-static int write_file(const char *path, const char *s)
-{
-	size_t len = strlen(s);
-	ssize_t n;
-	int fd, err = 0;
-
-	fd = open(path, O_WRONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	n = write(fd, s, len);
-	if (n < 0)
-		err = -errno;
-	else if ((size_t)n != len)
-		err = -EIO;
-	close(fd);
-	return err;
+	return 0;
 }
 
 /* path = dir/name */
@@ -849,7 +823,7 @@ static int cgroup_write(const char *dir, const char *name, const char *val)
 	int err;
 
 	err = join(path, sizeof(path), dir, name);
-	return err ? err : write_file(path, val);
+	return err ? err : vg_write_file(path, val);
 }
 
 static int cgroup_read(const char *dir, const char *name, char *buf, size_t len)
