@@ -454,13 +454,14 @@ static void vg_agent_add_ring(struct vg_agent *a, int map_fd)
 		return;
 	if (ring_buffer__add(a->rb, map_fd, on_record, a))
 		vg_warn("cannot read the connection-control ring buffer: %s", strerror(errno));
-	else
-		a->netctl_ring = true;
 	close(map_fd);
 }
 
-void vg_agent_add_netctl_ring(struct vg_agent *a)
+void vg_agent_add_ring_fd(struct vg_agent *a, int map_fd)
 {
-	if (!a->netctl_ring)
-		vg_agent_add_ring(a, vg_netctl_events_fd());
+	if (map_fd < 0)
+		return;
+	if (ring_buffer__add(a->rb, map_fd, on_record, a))
+		vg_warn("cannot read a connection-control ring buffer: %s", strerror(errno));
+	close(map_fd);
 }

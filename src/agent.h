@@ -66,7 +66,6 @@ struct vg_agent {
 	uint64_t last_check_ns, last_stats_ns;
 	uint64_t last_flow_update_ns;	/* when the flow update iterator last ran */
 	int handler_err;
-	bool netctl_ring;		/* connection control's ring is read too */
 	char norm_path[VG_FILE_PATH_LEN], norm_new_path[VG_FILE_PATH_LEN];
 };
 
@@ -83,9 +82,9 @@ int vg_agent_run(struct vg_agent *a, volatile sig_atomic_t *stop);
 /* Current counters (kernel counters read now). */
 int vg_agent_read_stats(struct vg_agent *a, struct vg_agent_stats *st);
 
-/* Also read connection control's pinned denial ring (src/netctl.c), once
- * it exists: the agent adds it at start when it is already pinned. */
-void vg_agent_add_netctl_ring(struct vg_agent *a);
+/* Also read another ring buffer of event records (a connection-control
+ * rule set's denials: src/netctl.c).  Takes map_fd and closes it. */
+void vg_agent_add_ring_fd(struct vg_agent *a, int map_fd);
 
 void vg_agent_stop(struct vg_agent *a);
 

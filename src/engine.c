@@ -767,7 +767,7 @@ void vg_engine_free(struct vg_engine *e)
 {
 	if (!e)
 		return;
-	if (e->installed || e->fa || e->nc_open)
+	if (e->installed || e->fa || e->net_used)
 		eng_uninstall(e, e->st);
 	fa_drain(e);
 	if (e->cg)

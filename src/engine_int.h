@@ -62,7 +62,6 @@ struct eng_net {
 	size_t rule;			/* index in rules */
 	struct vg_netctl_rule r;
 	uint32_t id;			/* installed: the netctl rule id; 0 none */
-	bool ours;			/* added by this state (not already present) */
 };
 
 struct eng_xdp {
@@ -140,10 +139,9 @@ struct vg_engine {
 	size_t n_links;
 	struct vg_fadeny *fa;
 	struct vg_cgaction *cg;
-	bool nc_open;
-	struct vg_netctl nc;
+	char net_dir[4096];		/* the engine's connection-control rule set */
+	bool net_used;			/* it exists: remove it at the end */
 	uint64_t net_scope;
-	bool net_attached_here;
 	struct vg_xdp *xdp;		/* one per o.xdp_ifaces */
 	bool *xdp_open;
 	struct eng_release *releases;

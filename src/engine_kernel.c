@@ -7,6 +7,8 @@
  * so nothing the two share is ever unenforced in between.
  */
 #include <errno.h>
+#include <stdio.h>
+#include <unistd.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -203,80 +205,95 @@ static int marks_add(struct vg_engine *e, const struct eng_state *st)
 
 /* ---- connection control -------------------------------------------------- */
 
+/*
+ * The engine's socket deny rules are a connection-control rule set of their
+ * own, pinned apart from `vigil net`'s (<netctl dir>-policy): everything in
+ * it is the engine's, so a start clears what a crashed run left, and exit
+ * removes all of it.  It is opened (and locked) only for each change.
+ */
+static const char *net_dir(struct vg_engine *e)
+{
+	if (!e->net_dir[0])
+		snprintf(e->net_dir, sizeof(e->net_dir), "%s-policy", vg_netctl_dir());
+	return e->net_dir;
+}
+
 static int net_add(struct vg_engine *e, struct eng_state *st)
 {
+	struct vg_netctl nc;
 	char path[4096];
+	size_t stale = 0;
 	int err;
 
 	if (!st->n_net)
 		return 0;
-	if (!e->nc_open) {
-		uint64_t id;
-		struct vg_netctl_link *links = NULL;
-		size_t n = 0;
-
-		err = vg_netctl_cgroup(e->o.net_cgroup, path, sizeof(path), &id);
-		if (err)
-			return vg_error("connection control: cgroup '%s': %s",
-					e->o.net_cgroup ? e->o.net_cgroup : "/", strerror(-err)), err;
-		err = vg_netctl_open(&e->nc, true);
-		if (err)
-			return err;
-		e->nc_open = true;
-		if (!vg_netctl_links(&e->nc, &links, &n)) {
-			for (size_t i = 0; i < n; i++)
-				e->net_attached_here = e->net_attached_here || links[i].scope == id;
-			free(links);
-		}
-		e->net_attached_here = !e->net_attached_here;	/* attached now, by us */
-		err = vg_netctl_attach(&e->nc, path, st->net_hooks, &e->net_scope);
-		if (err)
-			return err;
-		vg_agent_add_netctl_ring(e->agent);
-	} else {
-		err = vg_netctl_cgroup(e->o.net_cgroup, path, sizeof(path), &e->net_scope);
-		if (!err)
-			err = vg_netctl_attach(&e->nc, path, st->net_hooks, &e->net_scope);
+	err = vg_netctl_cgroup(e->o.net_cgroup, path, sizeof(path), &e->net_scope);
+	if (err)
+		return vg_error("connection control: cgroup '%s': %s",
+				e->o.net_cgroup ? e->o.net_cgroup : "/", strerror(-err)), err;
+	err = vg_netctl_open_dir(&nc, net_dir(e), true);
+	if (err)
+		return err;
+	if (!e->net_used) {
+		/* a crashed run's rules and links */
+		if (!vg_netctl_detach(&nc, 0, &stale) && stale)
+			vg_warn("connection control: removed %zu links left by an earlier run", stale);
+		vg_netctl_close(&nc);
+		err = vg_netctl_open_dir(&nc, net_dir(e), true);
 		if (err)
 			return err;
 	}
-	for (size_t i = 0; i < st->n_net; i++) {
+	err = vg_netctl_attach(&nc, path, st->net_hooks, &e->net_scope);
+	for (size_t i = 0; i < st->n_net && !err; i++) {
 		struct vg_netctl_rule r = st->net[i].r;
 
 		r.id = 0;
 		r.scope = e->net_scope;
-		err = vg_netctl_add(&e->nc, &r);
-		if (err == -EEXIST) {
-			st->net[i].ours = false;	/* the old state's (or `vigil net`'s) */
-		} else if (err) {
-			return vg_error("connection control: cannot add a rule: %s",
-					err == -EBUSY ? "it overlaps another rule on some hooks"
-						      : strerror(-err)), err;
-		} else {
-			st->net[i].ours = true;
-		}
+		err = vg_netctl_add(&nc, &r);
+		if (err == -EEXIST)
+			err = 0;	/* the running state's: shared */
+		else if (err)
+			vg_error("connection control: cannot add a rule: %s",
+				 err == -EBUSY ? "it overlaps another rule on some hooks"
+					       : strerror(-err));
 		st->net[i].id = r.id;
 	}
-	return 0;
+	if (!err && !e->net_used) {
+		vg_agent_add_ring_fd(e->agent, dup(nc.events_fd));
+		e->net_used = true;
+	}
+	vg_netctl_close(&nc);
+	return err;
 }
 
-/* Delete old's rules that new does not use. */
-static void net_prune(struct vg_engine *e, struct eng_state *old, struct eng_state *now)
+/* Delete old's rules that now does not use (now NULL: all of them). */
+static void net_prune(struct vg_engine *e, struct eng_state *old, const struct eng_state *now)
 {
-	for (size_t i = 0; old && i < old->n_net; i++) {
+	struct vg_netctl nc;
+
+	if (!e->net_used || !old || !old->n_net || vg_netctl_open_dir(&nc, net_dir(e), false))
+		return;
+	for (size_t i = 0; i < old->n_net; i++) {
 		bool kept = false;
 
-		if (!old->net[i].id)
-			continue;
 		for (size_t j = 0; now && j < now->n_net; j++)
-			if (now->net[j].id == old->net[i].id) {
-				kept = true;
-				now->net[j].ours = now->net[j].ours || old->net[i].ours;
-			}
-		if (!kept && old->net[i].ours)
-			vg_netctl_delete(&e->nc, old->net[i].id);
+			kept = kept || now->net[j].id == old->net[i].id;
+		if (!kept && old->net[i].id)
+			vg_netctl_delete(&nc, old->net[i].id);
 		old->net[i].id = 0;
 	}
+	vg_netctl_close(&nc);
+}
+
+static void net_remove_all(struct vg_engine *e)
+{
+	struct vg_netctl nc;
+
+	if (!e->net_used || vg_netctl_open_dir(&nc, net_dir(e), false))
+		return;
+	vg_netctl_detach(&nc, 0, NULL);	/* every link, rule and pin */
+	vg_netctl_close(&nc);
+	e->net_used = false;
 }
 
 /* ---- XDP ---------------------------------------------------------------- */
@@ -358,13 +375,7 @@ void eng_uninstall(struct vg_engine *e, struct eng_state *st)
 		vg_fadeny_stop(e->fa);
 		e->fa = NULL;
 	}
-	net_prune(e, st, NULL);
-	if (e->nc_open) {
-		if (e->net_attached_here)
-			vg_netctl_detach(&e->nc, e->net_scope, NULL);
-		vg_netctl_close(&e->nc);
-		e->nc_open = false;
-	}
+	net_remove_all(e);
 	xdp_prune(e, st, NULL);
 	for (size_t f = 0; f < e->o.n_xdp_ifaces; f++) {
 		if (!e->xdp_open[f])

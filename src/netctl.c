@@ -475,13 +475,18 @@ static int lock_dir(struct vg_netctl *nc)
 
 int vg_netctl_open(struct vg_netctl *nc, bool create)
 {
+	return vg_netctl_open_dir(nc, vg_netctl_dir(), create);
+}
+
+int vg_netctl_open_dir(struct vg_netctl *nc, const char *dir, bool create)
+{
 	char path[PATH_MAX];
 	int err;
 
 	memset(nc, 0, sizeof(*nc));
 	nc->dir_fd = nc->rules4_fd = nc->rules6_fd = nc->counters_fd = nc->events_fd = -1;
-	if ((size_t)snprintf(nc->dir, sizeof(nc->dir), "%s", vg_netctl_dir()) >= sizeof(nc->dir))
-		return vg_error("cannot use '%s': path too long", vg_netctl_dir()), -ENAMETOOLONG;
+	if ((size_t)snprintf(nc->dir, sizeof(nc->dir), "%s", dir) >= sizeof(nc->dir))
+		return vg_error("cannot use '%s': path too long", dir), -ENAMETOOLONG;
 	for (;;) {
 		if (create) {
 			struct statfs sfs;

@@ -79,6 +79,9 @@ const char *vg_netctl_dir(void);
  * is attached, else refused with -EEXIST.
  */
 int vg_netctl_open(struct vg_netctl *nc, bool create);
+/* The same for a rule set pinned in `dir` instead (the policy engine keeps
+ * its rules apart from `vigil net`'s). */
+int vg_netctl_open_dir(struct vg_netctl *nc, const char *dir, bool create);
 void vg_netctl_close(struct vg_netctl *nc);
 
 /*

@@ -225,7 +225,9 @@ test_connect_deny() {
 	sleep 0.5
 	stop_vigil
 	r=$(reports "$out" '.policy == "egress"' | head -1)
-	if ! grep -q "Operation not permitted" <<<"$err"; then
+	if [[ -e /sys/fs/bpf/vigil/netctl-policy ]]; then
+		fail $name "the engine's connection-control rules outlived vigil"
+	elif ! grep -q "Operation not permitted" <<<"$err"; then
 		fail $name "connect was not refused with EPERM: $err"
 	elif ! jq -e '.action == "deny" and .by == "cgroup hook" and .event.net.daddr == "192.0.2.7"' \
 		<<<"$r" >/dev/null; then
