@@ -13,3 +13,5 @@ echo
 "$BENCH/xdp.sh" -o "$BENCH/results/$STAMP-xdp"
 echo
 "$BENCH/net.sh" -o "$BENCH/results/$STAMP-net"
+echo
+"$BENCH/policy.sh" -o "$BENCH/results/$STAMP-policy"

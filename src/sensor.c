@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
 #include <errno.h>
+#include <pthread.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -327,10 +328,66 @@ int vg_sensor_flow_update(struct vg_sensor *s)
 	return (int)r;
 }
 
+#define DETACH_THREADS 16
+
+struct detach_batch {
+	struct bpf_link **links;
+	size_t n, stride, first;
+};
+
+static void *detach_some(void *arg)
+{
+	struct detach_batch *b = arg;
+
+	for (size_t i = b->first; i < b->n; i += b->stride)
+		bpf_link__destroy(b->links[i]);
+	return NULL;
+}
+
+/*
+ * Detach every attached program.  Each tracepoint detach waits for an RCU
+ * grace period (~70 ms here), so one after the other ~60 links took 4-6 s;
+ * detached from several threads the waits overlap.
+ */
+static void detach_all(struct vigil_bpf *skel)
+{
+	const struct bpf_object_skeleton *sk = skel->skeleton;
+	struct detach_batch b[DETACH_THREADS];
+	pthread_t tid[DETACH_THREADS];
+	bool started[DETACH_THREADS] = { false };
+	struct bpf_link **links;
+	size_t n = 0;
+
+	links = calloc((size_t)sk->prog_cnt, sizeof(*links));
+	if (!links)
+		return;		/* vigil_bpf__destroy() detaches them, slowly */
+	for (int i = 0; i < sk->prog_cnt; i++) {
+		struct bpf_link **l = sk->progs[i].link;
+
+		if (l && *l) {
+			links[n++] = *l;
+			*l = NULL;
+		}
+	}
+	for (size_t t = 0; t < DETACH_THREADS; t++) {
+		b[t] = (struct detach_batch){ .links = links, .n = n, .stride = DETACH_THREADS,
+					      .first = t };
+		started[t] = t < n && !pthread_create(&tid[t], NULL, detach_some, &b[t]);
+		if (t < n && !started[t])
+			detach_some(&b[t]);
+	}
+	for (size_t t = 0; t < DETACH_THREADS; t++)
+		if (started[t])
+			pthread_join(tid[t], NULL);
+	free(links);
+}
+
 void vg_sensor_destroy(struct vg_sensor *s)
 {
 	bpf_link__destroy(s->flow_iter);
 	s->flow_iter = NULL;
+	if (s->skel)
+		detach_all(s->skel);
 	vigil_bpf__destroy(s->skel);
 	s->skel = NULL;
 }

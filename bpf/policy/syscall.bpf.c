@@ -76,7 +76,9 @@ int vg_pol_syscall(struct trace_event_raw_sys_enter *ctx)
 	if (!st || !vg_task_wanted(task))
 		return 0;
 	key.gen = st->gen & 1;
-	key.nr = (__u32)ctx->id;
+	/* __syscall_nr is an int at offset 8; a syscall without arguments has a
+	 * 12-byte record, so ctx->id (a long) must not be read whole */
+	key.nr = *(const __u32 *)((const char *)ctx + 8);
 	sys = bpf_map_lookup_elem(&vg_pol_sys, &key);
 	if (!sys)
 		return 0;

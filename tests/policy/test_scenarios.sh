@@ -427,6 +427,44 @@ test_refuse_impossible() {
 	fi
 }
 
+# ---- a CVE-style guard: kill at syscall entry when an argument is too large ----
+test_syscall_guard() {
+	local name=syscall_guard out=$TMP/9.jsonl small big r errs=""
+	policy "$TMP/p9.yaml" cve-guard enforce "    - name: setsockopt-optlen
+      kinds: [syscall]
+      selectors:
+        - syscall: [setsockopt]
+          syscallArgs:
+            - {index: 4, op: gt, value: 4096}
+      action: kill
+    - name: vhangup
+      kinds: [syscall]
+      selectors:
+        - syscall: [vhangup]
+      action: alert"
+	start_vigil "$out" --policy "$TMP/p9.yaml" || { fail $name "vigil did not start"; return; }
+	perl -e 'use Socket; socket(S, PF_INET, SOCK_STREAM, 0) or die;
+		setsockopt(S, SOL_SOCKET, SO_SNDBUF, pack("i", 65536) . ("\0" x 60)) or die "$!"'
+	small=$?
+	perl -e 'use Socket; socket(S, PF_INET, SOCK_STREAM, 0) or die;
+		setsockopt(S, SOL_SOCKET, SO_SNDBUF, pack("i", 65536) . ("\0" x 8188)); exit 3'
+	big=$?
+	setsid perl -e 'syscall(153)'	# vhangup: no arguments; no controlling tty here
+	sleep 0.5
+	stop_vigil
+	(( small == 0 )) || errs+="a 64-byte optlen was stopped (exit $small); "
+	(( big == 137 )) || errs+="an 8192-byte optlen was not killed (exit $big); "
+	r=$(reports "$out" '.rule == "setsockopt-optlen"' | head -1)
+	jq -e '.action == "kill" and .by == "kernel" and .event.syscall.name == "setsockopt" and
+		.event.syscall.args[4] == 8192 and .event.syscall.killed' <<<"$r" >/dev/null ||
+		errs+="report: $r; "
+	(( $(reports "$out" '.rule == "setsockopt-optlen"' | wc -l) == 1 )) ||
+		errs+="the small setsockopt was reported; "
+	reports "$out" '.rule == "vhangup" and .event.syscall.name == "vhangup"' | grep -q . ||
+		errs+="no report for a syscall without arguments; "
+	[[ -z $errs ]] && ok $name || fail $name "$errs"
+}
+
 # ---- the default bpf-load policy: a bpf(BPF_PROG_LOAD) by a non-loader ----
 test_bpf_load_alert() {
 	local name=bpf_load_alert out=$TMP/8.jsonl r
@@ -444,7 +482,7 @@ test_bpf_load_alert() {
 }
 
 ALL="protected_write netcat_default_alert netcat_kill mysqld_only delete_kill connect_deny
-     icmp_drop throttle audit_mode hot_reload refuse_impossible bpf_load_alert"
+     icmp_drop throttle audit_mode hot_reload refuse_impossible syscall_guard bpf_load_alert"
 for t in ${*:-$ALL}; do
 	"test_$t"
 done
