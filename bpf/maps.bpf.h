@@ -10,6 +10,7 @@
 
 #include "vigil/event.h"
 #include "vigil/policy.h"
+#include "vigil/profile.h"
 #include "vigil/watch.h"
 
 /* Events to user space.  Writer: every sensor (lib/emit.bpf.h).
@@ -63,6 +64,7 @@ struct vg_scratch {
 	struct vg_pol_exec_key pol_key;	/* lib/policy.bpf.h */
 	struct vg_syscall syscall;	/* policy/syscall.bpf.c */
 	__u32 pol_slash;		/* lib/policy.bpf.h: offset of the exe's last '/' */
+	struct vg_prof_exe_key prof_key;	/* lib/profile.bpf.h */
 };
 
 struct {
@@ -225,5 +227,38 @@ struct {
 	__type(key, struct vg_pol_sys_key);
 	__type(value, struct vg_pol_sys);
 } vg_pol_sys SEC(".maps") __weak;
+
+/* ---- behaviour profiles (include/vigil/profile.h) ----------------------
+ * Writer: src/profile_kernel.c (exe, ngrams), profile/ (learn, tasks).
+ * Readers: lib/profile.bpf.h, profile/, src/profile_kernel.c (learn). */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, VG_PROF_EXE_MAX);
+	__type(key, struct vg_prof_exe_key);
+	__type(value, struct vg_prof_exe_val);
+} vg_prof_exe SEC(".maps") __weak;
+
+struct {
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct vg_prof_task);
+} vg_prof_tasks SEC(".maps") __weak;
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(max_entries, VG_PROF_NGRAMS_MAX);
+	__type(key, struct vg_prof_ngram_key);
+	__type(value, __u8);
+} vg_prof_ngrams SEC(".maps") __weak;
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(max_entries, VG_PROF_LEARN_MAX);
+	__type(key, struct vg_prof_ngram_key);
+	__type(value, struct vg_prof_learn_val);
+} vg_prof_learn SEC(".maps") __weak;
 
 #endif /* VIGIL_MAPS_BPF_H */

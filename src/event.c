@@ -19,6 +19,8 @@ static const struct event_type_info event_types[VG_EV_TYPE_MAX] = {
 	[VG_EV_PRIV] = { "priv", VG_PRIV_VERSION, sizeof(struct vg_priv), sizeof(struct vg_priv) },
 	[VG_EV_NET] = { "net", VG_NET_VERSION, VG_NET_FIXED_SIZE, sizeof(struct vg_net) },
 	[VG_EV_FLOW] = { "flow", VG_FLOW_VERSION, sizeof(struct vg_flow), sizeof(struct vg_flow) },
+	[VG_EV_ANOMALY] = { "anomaly", VG_ANOMALY_VERSION, sizeof(struct vg_anomaly),
+			     sizeof(struct vg_anomaly) },
 	[VG_EV_SYSCALL] = { "syscall", VG_SYSCALL_VERSION, sizeof(struct vg_syscall),
 			     sizeof(struct vg_syscall) },
 };

@@ -30,6 +30,7 @@ static const char *const loss_names[VG_LOSS_MAX] = {
 	[VG_LOSS_PENDING_FULL] = "pending_full",
 	[VG_LOSS_PATH_READ] = "path_read",
 	[VG_LOSS_FLOW_TRACK] = "flow_track",
+	[VG_LOSS_PROFILE_FULL] = "profile_full",
 };
 
 const char *vg_loss_reason_name(enum vg_loss_reason r)
@@ -90,6 +91,8 @@ static unsigned int program_sensor(const char *name)
 		return VG_SENSOR_NET;
 	if (has_prefix(name, "vg_pol_"))
 		return VG_SENSOR_POLICY;
+	if (has_prefix(name, "vg_prof_"))
+		return VG_SENSOR_PROFILE;
 	return VG_SENSOR_PROCESS;
 }
 
@@ -145,6 +148,7 @@ static int configure(struct vigil_bpf *skel, const struct vg_sensor_opts *o)
 	skel->rodata->vg_file_all = o->file_all;
 	skel->rodata->vg_priv_all_syscalls = o->priv_all_syscalls;
 	skel->rodata->vg_flow_update_ns = o->flow_update_s * 1000000000ULL;
+	skel->rodata->vg_prof_enabled = (o->sensors & VG_SENSOR_PROFILE) != 0;
 	if (o->filter_comm)
 		strncpy((char *)skel->rodata->vg_filter_comm, o->filter_comm,
 			sizeof(skel->rodata->vg_filter_comm) - 1);
@@ -285,6 +289,17 @@ int vg_sensor_start(struct vg_sensor *s, const struct vg_sensor_opts *o)
 		}
 	}
 	return 0;
+}
+
+void vg_sensor_profile_maps(const struct vg_sensor *s, struct vg_prof_maps *m)
+{
+	bool on = bpf_program__autoload(s->skel->progs.vg_prof_sys_btf) ||
+		  bpf_program__autoload(s->skel->progs.vg_prof_sys_raw);
+
+	m->exe = on ? bpf_map__fd(s->skel->maps.vg_prof_exe) : -1;
+	m->tasks = on ? bpf_map__fd(s->skel->maps.vg_prof_tasks) : -1;
+	m->ngrams = on ? bpf_map__fd(s->skel->maps.vg_prof_ngrams) : -1;
+	m->learn = on ? bpf_map__fd(s->skel->maps.vg_prof_learn) : -1;
 }
 
 void vg_sensor_policy_maps(const struct vg_sensor *s, struct vg_pol_maps *m)

@@ -27,7 +27,9 @@ enum vg_sensor_set {
 	VG_SENSOR_PRIV = 1 << 2,	/* vg_priv_* */
 	VG_SENSOR_NET = 1 << 3,		/* vg_net_*: sockets and TCP flows */
 	VG_SENSOR_POLICY = 1 << 4,	/* vg_pol_*: policy syscall rules (attached on demand) */
-	VG_SENSOR_ALL = (1 << 5) - 1,
+	VG_SENSOR_ALL = (1 << 5) - 1,	/* the above; not: */
+	VG_SENSOR_PROFILE = 1 << 5,	/* vg_prof_*: syscall n-grams of profiled tasks (every
+					 * syscall passes it: only to learn or detect) */
 };
 
 struct vg_sensor_opts {
@@ -90,6 +92,12 @@ int vg_sensor_read_counters(const struct vg_sensor *s, struct vg_counters *c);
 struct vg_pol_maps {
 	int state, exec, file, sys;
 };
+
+/* The profile maps (include/vigil/profile.h); -1 when not loaded. */
+struct vg_prof_maps {
+	int exe, tasks, ngrams, learn;
+};
+void vg_sensor_profile_maps(const struct vg_sensor *s, struct vg_prof_maps *m);
 void vg_sensor_policy_maps(const struct vg_sensor *s, struct vg_pol_maps *m);
 
 /* Attach the policy syscall program to syscalls:sys_enter_<name>.  NULL

@@ -13,6 +13,7 @@
 #include "lib/task.bpf.h"
 #include "lib/path.bpf.h"
 #include "lib/policy.bpf.h"
+#include "lib/profile.bpf.h"
 
 static __always_inline void exec_read_args(struct vg_exec *e, struct task_struct *t)
 {
@@ -105,6 +106,7 @@ static __always_inline int handle_exec(struct task_struct *t, pid_t old_pid)
 	exec_read_cgroup(s, t);
 	exec_read_args(e, t);
 	vg_pol_exec_check(s, t);
+	vg_prof_exec(s);
 
 	size = VG_EXEC_FIXED_SIZE + e->args_len;
 	if (size > sizeof(*e))

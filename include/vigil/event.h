@@ -32,6 +32,7 @@ enum vg_event_type {
 	VG_EV_NET = 6,
 	VG_EV_FLOW = 7,
 	VG_EV_SYSCALL = 8,
+	VG_EV_ANOMALY = 9,
 	VG_EV_TYPE_MAX,
 };
 
@@ -44,6 +45,7 @@ enum vg_event_type {
 #define VG_NET_VERSION	1
 #define VG_FLOW_VERSION	1
 #define VG_SYSCALL_VERSION	1
+#define VG_ANOMALY_VERSION	1
 
 /*
  * Why an event, or part of one, did not reach user space.  Counted per CPU
@@ -58,6 +60,7 @@ enum vg_loss_reason {
 	VG_LOSS_PENDING_FULL,		/* enter/exit pairing map full: event dropped */
 	VG_LOSS_PATH_READ,		/* file path could not be read (event sent without) */
 	VG_LOSS_FLOW_TRACK,		/* flow owner map update failed: the flow's owner is unknown */
+	VG_LOSS_PROFILE_FULL,		/* learning: a new syscall sequence did not fit the map */
 	VG_LOSS_MAX,
 };
 
@@ -345,6 +348,23 @@ struct vg_syscall {
 	__u64 args[6];
 };
 
+/* ---- anomaly (profiles) ------------------------------------------------ */
+
+/*
+ * anomaly: a profiled task's recent syscall windows were unseen in its
+ * profile often enough (include/vigil/profile.h).  nrs is the window that
+ * tipped the frame, oldest first; its last entry is the syscall being made.
+ */
+struct vg_anomaly {
+	struct vg_event_hdr hdr;
+	__u32 profile_id;
+	__u32 misses;		/* unseen windows in the last VG_PROF_FRAME */
+	__u32 window;		/* entries of nrs in use */
+	__u32 suppressed;	/* anomalies of this task not sent since the previous one */
+	__u64 syscalls;		/* syscalls of this task seen so far */
+	__u16 nrs[8];		/* VG_NGRAM_MAX */
+};
+
 #define VG_FILE_FIXED_SIZE	((__u32)__builtin_offsetof(struct vg_file, path))
 #define VG_FILE_NEW_PATH_OFF	((__u32)__builtin_offsetof(struct vg_file, new_path))
 #define VG_EXEC_FIXED_SIZE	((__u32)__builtin_offsetof(struct vg_exec, args))
@@ -363,6 +383,7 @@ _Static_assert(sizeof(struct vg_net) % 8 == 0, "vg_net must be 8-byte sized");
 _Static_assert(sizeof(struct vg_flow) % 8 == 0, "vg_flow must be 8-byte sized");
 _Static_assert(sizeof(struct vg_net) == 288, "vg_net layout changed");
 _Static_assert(sizeof(struct vg_syscall) == 96 + 16 + 48, "vg_syscall layout changed");
+_Static_assert(sizeof(struct vg_anomaly) == 96 + 24 + 16, "vg_anomaly layout changed");
 _Static_assert(sizeof(struct vg_flow) == 192, "vg_flow layout changed");
 _Static_assert(sizeof(struct vg_priv) == 96 + 40 + 112, "vg_priv layout changed");
 _Static_assert(__builtin_offsetof(struct vg_file, path) == 96 + 80, "vg_file layout changed");

@@ -1,0 +1,43 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause */
+/*
+ * profile.bpf.h - which profile an exec'ing task gets (include/vigil/profile.h).
+ */
+#ifndef VIGIL_PROFILE_BPF_H
+#define VIGIL_PROFILE_BPF_H
+
+#include "emit.bpf.h"
+
+/* Profiling is on: user space sets this before load when it has profiles
+ * (or learns); otherwise exec does not even look. */
+const volatile bool vg_prof_enabled __weak = false;
+
+/*
+ * After an exec record is built in s->exec (the current task's new image):
+ * give the task its executable's profile, or mark it as having none.
+ */
+static __always_inline void vg_prof_exec(struct vg_scratch *s)
+{
+	struct task_struct *t = bpf_get_current_task_btf();
+	struct vg_prof_exe_key *k = &s->prof_key;
+	struct vg_prof_exe_val *v = NULL;
+	struct vg_prof_task *pt;
+	__u32 len = s->exec.exe_len;
+
+	if (!vg_prof_enabled)
+		return;
+	if (len && len < VG_PROF_KEY_LEN) {
+		__builtin_memset(k, 0, sizeof(*k));
+		barrier_var(len);
+		len &= VG_PROF_KEY_LEN - 1;
+		if (!bpf_probe_read_kernel(k->path, len, s->exec.exe))
+			v = bpf_map_lookup_elem(&vg_prof_exe, k);
+	}
+	pt = bpf_task_storage_get(&vg_prof_tasks, t, NULL, BPF_LOCAL_STORAGE_GET_F_CREATE);
+	if (!pt)
+		return;
+	__builtin_memset(pt, 0, sizeof(*pt));
+	if (v)
+		pt->p = *v;	/* else mode VG_PROF_NONE: checked, none */
+}
+
+#endif /* VIGIL_PROFILE_BPF_H */

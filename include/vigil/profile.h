@@ -1,0 +1,76 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause */
+/*
+ * vigil/profile.h - behaviour profiles as the kernel sees them (maps written
+ * by src/profile_kernel.c, read by bpf/lib/profile.bpf.h and bpf/profile/).
+ *
+ * A profiled executable is a key of vg_prof_exe (its path).  A task that
+ * execs it gets per-task state (task storage): its profile, its last
+ * syscalls, and a frame of recent misses.  Forked children and new threads
+ * take their parent's profile at their first syscall.  At every sys_enter:
+ *   - learn: every window of length 1..window ending here is counted in
+ *     vg_prof_learn (the sequence itself is kept, for the profile file);
+ *   - detect: the window of length `window` is looked up in vg_prof_ngrams;
+ *     an unseen one sets a bit of the task's 32-syscall frame, and when the
+ *     frame holds `threshold` misses an anomaly event goes out (at most one
+ *     per task per second; suppressed ones are counted in the next).
+ * No per-syscall event reaches user space.
+ */
+#ifndef VIGIL_PROFILE_ABI_H
+#define VIGIL_PROFILE_ABI_H
+
+#ifndef __VMLINUX_H__
+#include <linux/types.h>
+#endif
+
+#include "vigil/ngram.h"
+
+#define VG_PROF_KEY_LEN		256	/* executable paths compared in the kernel */
+#define VG_PROF_EXE_MAX		1024	/* profiled executables */
+#define VG_PROF_NGRAMS_MAX	(1 << 20)	/* known windows, all profiles */
+#define VG_PROF_LEARN_MAX	(1 << 18)	/* learned sequences, all profiles */
+#define VG_PROF_FRAME		32	/* the locality frame, in syscalls */
+#define VG_PROF_ALERT_NS	1000000000ULL	/* at most one anomaly per task per second */
+
+enum vg_prof_mode {
+	VG_PROF_NONE = 0,	/* checked: no profile */
+	VG_PROF_LEARN = 1,
+	VG_PROF_DETECT = 2,
+};
+
+struct vg_prof_exe_key {
+	char path[VG_PROF_KEY_LEN];	/* zero-padded */
+};
+
+struct vg_prof_exe_val {
+	__u32 profile_id;	/* 1..; 0: none */
+	__u32 mode;		/* enum vg_prof_mode */
+	__u32 window;		/* 1..VG_NGRAM_MAX */
+	__u32 threshold;	/* misses in the frame that make an anomaly, 1..VG_PROF_FRAME */
+};
+
+/* Task storage. */
+struct vg_prof_task {
+	struct vg_prof_exe_val p;
+	__u16 win[VG_NGRAM_MAX];	/* the last syscalls, oldest first */
+	__u32 len;			/* entries of win in use */
+	__u32 frame;			/* bit 0: the newest window was unseen */
+	__u32 suppressed;		/* anomalies not sent (rate limit) since the last */
+	__u32 _pad;
+	__u64 last_alert_ns;
+	__u64 syscalls;
+};
+
+struct vg_prof_ngram_key {
+	__u32 profile_id;
+	__u32 _pad;
+	__u64 hash;		/* vg_ngram_hash_* of the window */
+};
+
+struct vg_prof_learn_val {
+	__u64 count;
+	__u16 nrs[VG_NGRAM_MAX];	/* the sequence, oldest first */
+	__u32 len;
+	__u32 _pad;
+};
+
+#endif /* VIGIL_PROFILE_ABI_H */

@@ -1,0 +1,38 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause */
+/*
+ * profile_kernel.h - behaviour profiles in the kernel's maps
+ * (include/vigil/profile.h): which executables are profiled and how, the
+ * windows each profile knows, existing processes, and what learning saw.
+ *
+ * The maps come from a sensor started with VG_SENSOR_PROFILE
+ * (vg_sensor_profile_maps).  Functions return 0 or -errno (not logged
+ * unless said).
+ */
+#ifndef VIGIL_PROFILE_KERNEL_H
+#define VIGIL_PROFILE_KERNEL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "sensor.h"
+#include "vigil/profile.h"
+
+/* Profile executable `exe` (an absolute path of at most VG_PROF_KEY_LEN - 1
+ * bytes: -ENAMETOOLONG otherwise) with v; tasks that exec it from now on get
+ * it.  Processes already running it are given it too (their threads at their
+ * next syscall); *seeded (may be NULL) gets how many. */
+int vg_prof_kernel_set_exe(const struct vg_prof_maps *m, const char *exe,
+			   const struct vg_prof_exe_val *v, size_t *seeded);
+
+/* Add known windows (vg_ngram_hash_* keys) of profile `id`; -ENOSPC when
+ * the map is full (the keys added so far stay). */
+int vg_prof_kernel_add_ngrams(const struct vg_prof_maps *m, uint32_t id, const uint64_t *keys,
+			      size_t n);
+
+/* Every sequence learned so far: fn(profile_id, nrs, len, count, ctx); a
+ * non-zero return stops the walk and is returned. */
+typedef int (*vg_prof_learned_fn)(uint32_t profile_id, const uint16_t *nrs, uint32_t len,
+				  uint64_t count, void *ctx);
+int vg_prof_kernel_read_learned(const struct vg_prof_maps *m, vg_prof_learned_fn fn, void *ctx);
+
+#endif /* VIGIL_PROFILE_KERNEL_H */
