@@ -48,11 +48,20 @@ struct vg_file_view {
 	struct vg_fim_state before, after;
 };
 
+/* Anomaly events, as the user-space detector completes them (src/detect.c). */
+struct vg_anomaly_view {
+	const char *profile;		/* the profile's workload (its `workload` value) */
+	double score;			/* >= 0; the detector's combined score */
+	const char *const *reasons;	/* what was new, one phrase each */
+	size_t n_reasons;
+};
+
 struct vg_event_view {
 	const struct vg_event_hdr *hdr;
 	uint64_t time_ns;		/* realtime, ns since the epoch */
 	struct vg_proc_view proc;
 	struct vg_file_view file_view;	/* VG_EV_FILE only */
+	const struct vg_anomaly_view *anomaly_view;	/* VG_EV_ANOMALY only */
 	union {
 		const struct vg_exec *exec;
 		const struct vg_fork *fork;
@@ -62,6 +71,7 @@ struct vg_event_view {
 		const struct vg_net *net;
 		const struct vg_flow *flow;
 		const struct vg_syscall *syscall;
+		const struct vg_anomaly *anomaly;
 	};
 };
 
