@@ -13,6 +13,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <math.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -101,6 +102,7 @@ static const char *const kind_names[VG_PK_MAX] = {
 	[VG_PK_FLOW] = "flow",
 	[VG_PK_PACKET] = "packet",
 	[VG_PK_SYSCALL] = "syscall",
+	[VG_PK_ANOMALY] = "anomaly",
 };
 
 #define KB(k)		VG_POLICY_KIND_BIT(k)
@@ -110,6 +112,7 @@ static const char *const kind_names[VG_PK_MAX] = {
 			 KB(VG_PK_LISTEN) | KB(VG_PK_SENDMSG))
 #define K_NET		(K_SOCK | KB(VG_PK_FLOW) | KB(VG_PK_PACKET))
 #define K_PROC		(K_ALL & ~KB(VG_PK_PACKET))	/* events with a process */
+_Static_assert(VG_PK_MAX <= 32, "kind masks are unsigned int");
 
 /* Kind names plus the groups a rule may use. */
 static const struct {
@@ -176,6 +179,9 @@ static const struct sel_key {
 	{ "port", VG_SEL_PORT, false },		{ "notPort", VG_SEL_PORT, true },
 	{ "syscall", VG_SEL_SYSCALL, false },
 	{ "syscallArgs", VG_SEL_SYSCALL_ARGS, false },
+	{ "score", VG_SEL_SCORE, false },
+	{ "profile", VG_SEL_PROFILE, false },	{ "notProfile", VG_SEL_PROFILE, true },
+	{ "reason", VG_SEL_REASON, false },	{ "notReason", VG_SEL_REASON, true },
 };
 
 static const struct {
@@ -202,6 +208,9 @@ static const struct {
 	[VG_SEL_PORT] = { "port", K_NET, "connect, accept, bind, listen, sendmsg, flow, packet" },
 	[VG_SEL_SYSCALL] = { "syscall", KB(VG_PK_SYSCALL), "syscall" },
 	[VG_SEL_SYSCALL_ARGS] = { "syscallArgs", KB(VG_PK_SYSCALL), "syscall" },
+	[VG_SEL_SCORE] = { "score", KB(VG_PK_ANOMALY), "anomaly" },
+	[VG_SEL_PROFILE] = { "profile", KB(VG_PK_ANOMALY), "anomaly" },
+	[VG_SEL_REASON] = { "reason", KB(VG_PK_ANOMALY), "anomaly" },
 };
 
 /* Fields a message template may name, and in which events they exist. */
@@ -257,6 +266,8 @@ static const struct {
 	{ "syscall.arg0", KB(VG_PK_SYSCALL) }, { "syscall.arg1", KB(VG_PK_SYSCALL) },
 	{ "syscall.arg2", KB(VG_PK_SYSCALL) }, { "syscall.arg3", KB(VG_PK_SYSCALL) },
 	{ "syscall.arg4", KB(VG_PK_SYSCALL) }, { "syscall.arg5", KB(VG_PK_SYSCALL) },
+	{ "anomaly.score", KB(VG_PK_ANOMALY) }, { "anomaly.profile", KB(VG_PK_ANOMALY) },
+	{ "anomaly.reasons", KB(VG_PK_ANOMALY) }, { "anomaly.misses", KB(VG_PK_ANOMALY) },
 };
 
 static const struct {
@@ -368,9 +379,52 @@ static bool y_int(const struct ynode *n, uint64_t *v, bool *neg)
 	return !errno && !*end && (size_t)(end - n->s) == n->len;
 }
 
+/*
+ * A number: an integer as y_int() reads it, or a plain decimal: optional
+ * sign, digits with an optional fraction (or a fraction alone, ".5"), an
+ * optional exponent.  No inf or nan (strtod(3) alone would take them); a
+ * decimal too large for a double is +-HUGE_VAL, for the caller to refuse.
+ */
+static bool y_number(const struct ynode *n, double *v)
+{
+	const char *p;
+	uint64_t u;
+	bool digits = false, neg;
+
+	if (y_int(n, &u, &neg)) {
+		*v = neg ? -(double)u : (double)u;
+		return true;
+	}
+	if (n->type != Y_SCALAR || n->quoted || !n->len || strlen(n->s) != n->len)
+		return false;
+	p = n->s;
+	if (*p == '-' || *p == '+')
+		p++;
+	for (; isdigit((unsigned char)*p); p++)
+		digits = true;
+	if (*p == '.')
+		for (p++; isdigit((unsigned char)*p); p++)
+			digits = true;
+	if (!digits)
+		return false;
+	if (*p == 'e' || *p == 'E') {
+		p++;
+		if (*p == '-' || *p == '+')
+			p++;
+		if (!isdigit((unsigned char)*p))
+			return false;
+		while (isdigit((unsigned char)*p))
+			p++;
+	}
+	if (*p)
+		return false;
+	*v = strtod(n->s, NULL);
+	return true;
+}
+
 static const char *y_typename(const struct ynode *n)
 {
-	uint64_t v;
+	double d;
 	bool b;
 
 	if (y_null(n))
@@ -379,7 +433,7 @@ static const char *y_typename(const struct ynode *n)
 		return "a list";
 	if (n->type == Y_MAP)
 		return "a mapping";
-	if (y_int(n, &v, &b))
+	if (y_number(n, &d))
 		return "a number";
 	if (y_bool(n, &b))
 		return "a boolean";
@@ -1279,6 +1333,98 @@ static bool parse_argcmps(struct ctx *c, const struct ynode *n, const char *path
 	return c->errors == before;
 }
 
+/*
+ * score: {gt: 5, le: 10}, every comparison must hold.  A set of bounds no
+ * score (>= 0) satisfies is an error: such a rule would never fire.
+ */
+static bool parse_score(struct ctx *c, const struct ynode *n, const char *path,
+			struct vg_policy_cond *cond)
+{
+	/* ge before gt and le before lt: "gte" is taken to mean ge */
+	static const char *const keys[] = { "ge", "gt", "le", "lt" };
+	static const enum vg_policy_cmp ops[] = { VG_CMP_GE, VG_CMP_GT, VG_CMP_LE, VG_CMP_LT };
+	const struct ynode *lo = NULL, *hi = NULL;	/* the tightest bounds */
+	double lo_v = 0, hi_v = 0;
+	bool lo_strict = false, hi_strict = false;
+	size_t before = c->errors;
+	char kpath[PATHLEN];
+
+	if (!check_map(c, n, path, keys, ARRAY_SIZE(keys),
+		       "write score: {ge: 5}; the comparisons are gt, ge, lt and le, and "
+		       "all given must hold"))
+		return false;
+	if (!n->n) {
+		err(c, n, path, "empty match (give gt, ge, lt or le)");
+		return false;
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(keys); i++) {
+		const struct ynode *v = y_get(n, keys[i]);
+		struct vg_policy_scorecmp *sc;
+		bool strict = ops[i] == VG_CMP_GT || ops[i] == VG_CMP_LT;
+		double d;
+
+		if (!v)
+			continue;
+		subpath(kpath, "%s.%s", path, keys[i]);
+		if (!y_number(v, &d)) {
+			err(c, v, kpath, "wrong type: expected a number, got %s (write a plain "
+			    "number such as 5 or 2.5, without quotes)", y_typename(v));
+			continue;
+		}
+		if (d < 0 || !isfinite(d)) {
+			err(c, v, kpath, "%s is out of range (%s)", v->s,
+			    d < 0 ? "a score is 0 or more" : "too large for a score");
+			continue;
+		}
+		sc = push(&cond->scorecmps, &cond->n_scorecmps, sizeof(*sc));
+		sc->op = ops[i];
+		sc->value = d + 0.0;	/* -0 is 0 */
+		if (ops[i] == VG_CMP_GE || ops[i] == VG_CMP_GT) {
+			if (!lo || d > lo_v || (d == lo_v && strict)) {
+				lo = v;
+				lo_v = d;
+				lo_strict = strict;
+			}
+		} else if (!hi || d < hi_v || (d == hi_v && strict)) {
+			hi = v;
+			hi_v = d;
+			hi_strict = strict;
+		}
+	}
+	if (c->errors != before)
+		return false;
+	if (hi && (lo_v > hi_v || (lo_v == hi_v && (lo_strict || hi_strict)))) {
+		if (lo)
+			err(c, n, path, "never matches (no score is %s %s and %s %s)",
+			    lo_strict ? "above" : "at least", lo->s,
+			    hi_strict ? "below" : "at most", hi->s);
+		else
+			err(c, n, path, "never matches (no score is below 0: scores are 0 or "
+			    "more)");
+		return false;
+	}
+	return true;
+}
+
+/* reason: {contains: [...]}. */
+static bool parse_reason(struct ctx *c, const struct ynode *n, const char *path,
+			 struct vg_policy_cond *cond)
+{
+	static const char *const keys[] = { "contains" };
+	const struct ynode *v;
+	char kpath[PATHLEN];
+
+	if (!check_map(c, n, path, keys, ARRAY_SIZE(keys),
+		       "write reason: {contains: [\"new child\"]}"))
+		return false;
+	if (!(v = y_get(n, "contains"))) {
+		err(c, n, path, "empty match (give contains)");
+		return false;
+	}
+	subpath(kpath, "%s.contains", path);
+	return collect_strs(c, v, kpath, NULL, NULL, &cond->contains);
+}
+
 /* ---- selectors ------------------------------------------------------------------ */
 
 static void cond_release(struct vg_policy_cond *cd)
@@ -1295,6 +1441,7 @@ static void cond_release(struct vg_policy_cond *cd)
 	free(cd->cidrs);
 	free(cd->ports);
 	free(cd->argcmps);
+	free(cd->scorecmps);
 }
 
 static void selectors_free(struct vg_policy_selector *v, size_t n)
@@ -1442,6 +1589,15 @@ static void parse_selector(struct ctx *c, const struct ynode *n, const char *pat
 			break;
 		case VG_SEL_SYSCALL_ARGS:
 			ok = parse_argcmps(c, v, kpath, &cond);
+			break;
+		case VG_SEL_SCORE:
+			ok = parse_score(c, v, kpath, &cond);
+			break;
+		case VG_SEL_PROFILE:
+			ok = collect_strs(c, v, kpath, NULL, NULL, &cond.list);
+			break;
+		case VG_SEL_REASON:
+			ok = parse_reason(c, v, kpath, &cond);
 			break;
 		case VG_SEL_MAX:
 			break;

@@ -44,6 +44,7 @@ enum vg_policy_kind {
 	VG_PK_FLOW,
 	VG_PK_PACKET,		/* an ingress packet (XDP): no process */
 	VG_PK_SYSCALL,		/* a syscall by name, with its integer arguments */
+	VG_PK_ANOMALY,		/* a profiled process deviated (the detector's score) */
 	VG_PK_MAX,
 };
 #define VG_POLICY_KIND_BIT(k) (1u << (k))
@@ -108,6 +109,9 @@ enum vg_policy_field {
 	VG_SEL_PORT,		/* ports: same end as address */
 	VG_SEL_SYSCALL,		/* list: syscall names */
 	VG_SEL_SYSCALL_ARGS,	/* argcmps: all must hold */
+	VG_SEL_SCORE,		/* scorecmps: all must hold */
+	VG_SEL_PROFILE,		/* list: exact profile names */
+	VG_SEL_REASON,		/* contains: in any of the reasons */
 	VG_SEL_MAX,
 };
 
@@ -141,12 +145,18 @@ struct vg_policy_argcmp {
 	uint64_t value;		/* unsigned comparison */
 };
 
+/* score: {gt: 5, le: 10}: op is VG_CMP_GT, GE, LT or LE; value >= 0, finite. */
+struct vg_policy_scorecmp {
+	enum vg_policy_cmp op;
+	double value;
+};
+
 struct vg_policy_cond {
 	enum vg_policy_field field;
 	bool negate;		/* notBinary, notPath, ...: none of the values */
 	struct vg_policy_strmatch str;
 	struct vg_policy_strs list;
-	struct vg_policy_strs contains, prefix;	/* args */
+	struct vg_policy_strs contains, prefix;	/* args; reason (contains) */
 	uint32_t *ids;
 	size_t n_ids;
 	unsigned int mask;
@@ -157,6 +167,8 @@ struct vg_policy_cond {
 	size_t n_ports;
 	struct vg_policy_argcmp *argcmps;
 	size_t n_argcmps;
+	struct vg_policy_scorecmp *scorecmps;
+	size_t n_scorecmps;
 };
 
 /* All conditions hold (AND). */

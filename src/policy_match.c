@@ -11,6 +11,7 @@
  */
 #include <fcntl.h>
 #include <fnmatch.h>
+#include <math.h>
 #include <netinet/in.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -57,6 +58,8 @@ int vg_policy_event_kind(const struct vg_event_view *ev)
 		return VG_PK_FLOW;
 	case VG_EV_SYSCALL:
 		return VG_PK_SYSCALL;
+	case VG_EV_ANOMALY:
+		return VG_PK_ANOMALY;
 	}
 	return -1;
 }
@@ -455,6 +458,59 @@ static enum tri argcmps_tri(const struct vg_policy_cond *c, const struct vg_sysc
 	return T_YES;
 }
 
+/* ---- anomalies ----------------------------------------------------------- */
+
+/* The detector's view of an anomaly event; NULL: none, or another event. */
+static const struct vg_anomaly_view *anomaly_of(const struct vg_event_view *ev)
+{
+	return ev->hdr->type == VG_EV_ANOMALY ? ev->anomaly_view : NULL;
+}
+
+static enum tri score_tri(const struct vg_policy_cond *c, const struct vg_anomaly_view *av)
+{
+	double v = av->score;
+
+	if (isnan(v))
+		return T_UNKNOWN;
+	for (size_t i = 0; i < c->n_scorecmps; i++) {
+		double w = c->scorecmps[i].value;
+		bool ok;
+
+		switch (c->scorecmps[i].op) {
+		case VG_CMP_GT:
+			ok = v > w;
+			break;
+		case VG_CMP_GE:
+			ok = v >= w;
+			break;
+		case VG_CMP_LT:
+			ok = v < w;
+			break;
+		case VG_CMP_LE:
+			ok = v <= w;
+			break;
+		default:
+			ok = false;	/* the validator gives no other */
+			break;
+		}
+		if (!ok)
+			return T_NO;
+	}
+	return T_YES;
+}
+
+/* Does one of the reasons contain one of the strings?  No reasons: no. */
+static enum tri reason_tri(const struct vg_policy_cond *c, const struct vg_anomaly_view *av)
+{
+	if (av->n_reasons && !av->reasons)
+		return T_UNKNOWN;
+	for (size_t i = 0; i < av->n_reasons; i++)
+		for (size_t j = 0; av->reasons[i] && j < c->contains.n; j++)
+			if (strstr(av->reasons[i], c->contains.v[j]))
+				return T_YES;
+	return T_NO;
+}
+
 /* ---- conditions ---------------------------------------------------------- */
 
 static enum tri cond_tri(const struct vg_policy_cond *c, const struct vg_event_view *ev,
@@ -462,6 +518,7 @@ static enum tri cond_tri(const struct vg_policy_cond *c, const struct vg_event_v
 {
 	const struct vg_task_ctx *t = task_of(ev);
 	const struct vg_proc_view *p = &ev->proc;
+	const struct vg_anomaly_view *av = anomaly_of(ev);
 	struct endpoint e;
 	uint16_t type = ev->hdr->type;
 
@@ -503,6 +560,13 @@ static enum tri cond_tri(const struct vg_policy_cond *c, const struct vg_event_v
 		return type == VG_EV_SYSCALL ? syscall_tri(c, ev->syscall) : T_UNKNOWN;
 	case VG_SEL_SYSCALL_ARGS:
 		return type == VG_EV_SYSCALL ? argcmps_tri(c, ev->syscall) : T_UNKNOWN;
+	case VG_SEL_SCORE:
+		return av ? score_tri(c, av) : T_UNKNOWN;
+	case VG_SEL_PROFILE:
+		return av && known(av->profile) ? tri_of(strs_has(&c->list, av->profile))
+						: T_UNKNOWN;
+	case VG_SEL_REASON:
+		return av ? reason_tri(c, av) : T_UNKNOWN;
 	case VG_SEL_MAX:
 		break;
 	}

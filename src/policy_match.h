@@ -35,6 +35,12 @@
  *                           (::ffff:a.b.c.d) also matches IPv4 CIDRs
  *   syscall, syscallArgs    the event's number against the names' x86_64
  *                           numbers; unsigned 64-bit comparisons, all hold
+ *   score                   the anomaly view's score: every comparison
+ *                           (gt, ge, lt, le) holds; a NaN score is unknown
+ *   profile                 the anomaly view's profile, exactly
+ *   reason                  one of the anomaly view's reasons contains one
+ *                           of the strings (case-sensitive); an anomaly with
+ *                           no reasons has none that matches
  *
  * Unknown values.  A condition on a value the event does not have does not
  * hold, in either form: `binary` and `notBinary` both fail on an unknown
@@ -42,8 +48,9 @@
  * file path "" (or NULL); the container when the view has none and the
  * cgroup is unknown (a known cgroup with no container is "not in one");
  * address and port of a non-inet socket; every process field of a flow
- * whose owner vigil did not see; a field that does not apply to the
- * event's kind.  For `ancestors`, the positive form holds when any known
+ * whose owner vigil did not see; score, profile and reason of an anomaly
+ * event without its view (ev->anomaly_view NULL), and a profile NULL or "";
+ * a field that does not apply to the event's kind.  For `ancestors`, the positive form holds when any known
  * ancestor matches, and `notAncestors` only when the whole chain is known
  * (every exe, up to a pid with ppid 0, without a loop) and none matches.
  * Why: a rule acts (kill, deny) on what it knows, never on a guess, and an
@@ -65,7 +72,7 @@
 /*
  * The policy kind of an event (VG_PK_*): exec, fork, exit; file -> its op's
  * VG_PK_FILE_*; net -> VG_PK_CONNECT/ACCEPT/BIND/LISTEN/SENDMSG by op;
- * flow; priv; syscall.  -1 for an unknown type or op, or a NULL header.
+ * flow; priv; syscall; anomaly.  -1 for an unknown type or op, or a NULL header.
  */
 int vg_policy_event_kind(const struct vg_event_view *ev);
 

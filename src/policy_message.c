@@ -13,6 +13,7 @@
  */
 #include <arpa/inet.h>
 #include <inttypes.h>
+#include <math.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <string.h>
@@ -432,6 +433,56 @@ static bool syscall_field(struct vg_buf *b, const char *f, const struct vg_sysca
 	return false;
 }
 
+/* A score as people write it: at most two decimals, no trailing zeros
+ * ("7.5", "12", "5.33"). */
+static bool add_score(struct vg_buf *b, double v)
+{
+	char s[64];
+	size_t len;
+
+	if (!isfinite(v) || v < 0)
+		return false;
+	len = (size_t)snprintf(s, sizeof(s), "%.2f", v);
+	if (len >= sizeof(s))
+		return false;
+	while (s[len - 1] == '0')
+		len--;
+	if (s[len - 1] == '.')
+		len--;
+	vg_buf_add(b, s, len);
+	return true;
+}
+
+/*
+ * anomaly.*: misses from the kernel record (0 for anomalies found in user
+ * space), the rest from the detector's view.  Reasons are joined by "; "
+ * (none: an empty text, a value like any).
+ */
+static bool anomaly_field(struct vg_buf *b, const char *f, const struct vg_event_view *ev)
+{
+	const struct vg_anomaly_view *av = ev->anomaly_view;
+
+	if (!strcmp(f, "misses"))
+		return add_u64(b, ev->anomaly->misses);
+	if (!av)
+		return false;
+	if (!strcmp(f, "score"))
+		return add_score(b, av->score);
+	if (!strcmp(f, "profile"))
+		return add_str(b, av->profile);
+	if (!strcmp(f, "reasons")) {
+		size_t n = 0;
+
+		if (av->n_reasons && !av->reasons)
+			return false;
+		for (size_t i = 0; i < av->n_reasons; i++)
+			if (av->reasons[i])
+				vg_buf_addf(b, "%s%s", n++ ? "; " : "", av->reasons[i]);
+		return true;
+	}
+	return false;
+}
+
 /* The value of a field named by the validator's table into b; false: none. */
 static bool field_value(struct vg_buf *b, const char *name, const struct vg_event_view *ev,
 			const struct vg_policy_msg_ctx *m)
@@ -443,7 +494,7 @@ static bool field_value(struct vg_buf *b, const char *name, const struct vg_even
 		{ "process.", 0 }, { "parent.", 0 }, { "exec.", VG_EV_EXEC },
 		{ "fork.", VG_EV_FORK }, { "exit.", VG_EV_EXIT }, { "file.", VG_EV_FILE },
 		{ "priv.", VG_EV_PRIV }, { "net.", VG_EV_NET }, { "flow.", VG_EV_FLOW },
-		{ "syscall.", VG_EV_SYSCALL },
+		{ "syscall.", VG_EV_SYSCALL }, { "anomaly.", VG_EV_ANOMALY },
 	};
 	int kind = vg_policy_event_kind(ev);
 	unsigned int kinds = 0;
@@ -498,6 +549,8 @@ static bool field_value(struct vg_buf *b, const char *name, const struct vg_even
 		return flow_field(b, f, ev->flow);
 	case VG_EV_SYSCALL:
 		return syscall_field(b, f, ev->syscall);
+	case VG_EV_ANOMALY:
+		return anomaly_field(b, f, ev);
 	}
 	return false;
 }

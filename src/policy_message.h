@@ -14,6 +14,10 @@
  *   - process.args is argv, argv[0] included, joined by single spaces
  *     (" ..." appended when vigil did not capture all of it);
  *     file.open_flags is "O_WRONLY|O_CREAT|O_TRUNC";
+ *   - anomaly.score with at most two decimals ("7.5", "12");
+ *     anomaly.reasons joined by "; " (no reasons: ""); anomaly.misses from
+ *     the kernel record (0 for anomalies found in user space), the others
+ *     from ev->anomaly_view (NULL: "?");
  *   - {kind} is the policy kind ("file.open", "connect", "exec"), not the
  *     coarser JSON kind ("file");
  *   - {policy} {rule} {severity} {mode} {action} come from the context.

@@ -279,9 +279,213 @@ static void test_policy_several_documents_and_one_bad_one(void **state)
 	d = diags(&s);
 	assert_string_equal(d, "t.yaml:14:49: spec.rules[0].action: action 'kill' is not "
 			    "possible for kind 'exit' (kill applies to exec, fork, file, priv, "
-			    "connect, accept, bind, listen, sendmsg, syscall)\n");
+			    "connect, accept, bind, listen, sendmsg, syscall, anomaly)\n");
 	free(d);
 	vg_policy_set_release(&s);
+}
+
+/* The escalation of docs/policies.md: alert, throttle, kill as the score grows. */
+static void test_policy_anomaly_escalation_parses_score_profile_and_reason(void **state)
+{
+	static const char doc[] = HEAD
+		"  mode: enforce\n"
+		"  lists:\n"
+		"    dbs: [/usr/sbin/mysqld, /usr/sbin/postgres]\n"
+		"  rules:\n"
+		"    - name: notice\n"
+		"      kinds: [anomaly]\n"
+		"      selectors:\n"
+		"        - score: {ge: 2, lt: 5}\n"
+		"          profile: [\"@dbs\"]\n"
+		"      message: \"{anomaly.profile} {anomaly.score}: {anomaly.reasons} "
+		"({anomaly.misses}) {process.exe}\"\n"
+		"      rateLimit: {actions: 1, per: 5m}\n"
+		"    - name: slow-down\n"
+		"      kinds: anomaly\n"
+		"      selectors:\n"
+		"        - score: {gt: 4.5, le: .5e2}\n"
+		"          notProfile: /usr/sbin/postgres\n"
+		"          reason: {contains: [new child, syscall]}\n"
+		"          notReason: {contains: \"new peer\"}\n"
+		"          binary: {prefix: [/usr/sbin/]}\n"
+		"          container: {present: true}\n"
+		"      action: {type: throttle, cpuPercent: 20, duration: 10m}\n"
+		"    - name: stop\n"
+		"      kinds: [anomaly]\n"
+		"      selectors:\n"
+		"        - score: {ge: 10}\n"
+		"        - score: {gt: 0x10}\n"
+		"        - score: {ge: -0, le: 0}\n"
+		"      action: kill\n";
+	struct vg_policy_set s;
+	const struct vg_policy_rule *r;
+	const struct vg_policy_cond *c;
+
+	assert_int_equal(load(&s, doc), 0);
+	assert_clean(&s);
+	assert_int_equal(s.v[0].n_rules, 3);
+
+	r = &s.v[0].rules[0];
+	assert_int_equal(r->kinds, VG_POLICY_KIND_BIT(VG_PK_ANOMALY));
+	assert_int_equal(r->action.type, VG_ACT_ALERT);
+	assert_int_equal(r->ratelimit.actions, 1);
+	assert_int_equal(r->ratelimit.per_ms, 300000);
+	c = cond_of(&r->selectors[0], VG_SEL_SCORE, false);
+	assert_int_equal(c->n_scorecmps, 2);
+	assert_int_equal(c->scorecmps[0].op, VG_CMP_GE);	/* in the order ge, gt, le, lt */
+	assert_true(c->scorecmps[0].value == 2.0);
+	assert_int_equal(c->scorecmps[1].op, VG_CMP_LT);
+	assert_true(c->scorecmps[1].value == 5.0);
+	c = cond_of(&r->selectors[0], VG_SEL_PROFILE, false);
+	assert_int_equal(c->list.n, 2);
+	assert_string_equal(c->list.v[0], "/usr/sbin/mysqld");
+	assert_string_equal(c->list.v[1], "/usr/sbin/postgres");
+
+	r = &s.v[0].rules[1];
+	assert_int_equal(r->kinds, VG_POLICY_KIND_BIT(VG_PK_ANOMALY));
+	assert_int_equal(r->action.type, VG_ACT_THROTTLE);
+	assert_int_equal(r->action.cpu_percent, 20);
+	assert_int_equal(r->action.duration_ms, 600000);
+	assert_int_equal(r->selectors[0].n, 6);
+	c = cond_of(&r->selectors[0], VG_SEL_SCORE, false);
+	assert_int_equal(c->n_scorecmps, 2);
+	assert_int_equal(c->scorecmps[0].op, VG_CMP_GT);
+	assert_true(c->scorecmps[0].value == 4.5);
+	assert_int_equal(c->scorecmps[1].op, VG_CMP_LE);
+	assert_true(c->scorecmps[1].value == 50.0);
+	c = cond_of(&r->selectors[0], VG_SEL_PROFILE, true);
+	assert_int_equal(c->list.n, 1);
+	assert_string_equal(c->list.v[0], "/usr/sbin/postgres");
+	c = cond_of(&r->selectors[0], VG_SEL_REASON, false);
+	assert_int_equal(c->contains.n, 2);
+	assert_string_equal(c->contains.v[0], "new child");
+	assert_string_equal(c->contains.v[1], "syscall");
+	c = cond_of(&r->selectors[0], VG_SEL_REASON, true);
+	assert_int_equal(c->contains.n, 1);
+	assert_string_equal(c->contains.v[0], "new peer");
+	cond_of(&r->selectors[0], VG_SEL_BINARY, false);	/* process fields apply */
+	cond_of(&r->selectors[0], VG_SEL_CONTAINER, false);
+
+	r = &s.v[0].rules[2];
+	assert_int_equal(r->action.type, VG_ACT_KILL);
+	assert_int_equal(r->action.signal, SIGKILL);
+	assert_int_equal(r->n_selectors, 3);
+	c = cond_of(&r->selectors[1], VG_SEL_SCORE, false);
+	assert_true(c->scorecmps[0].value == 16.0);	/* integers as anywhere else */
+	c = cond_of(&r->selectors[2], VG_SEL_SCORE, false);
+	assert_int_equal(c->n_scorecmps, 2);
+	assert_true(c->scorecmps[0].value == 0.0);
+	vg_policy_set_release(&s);
+}
+
+/* alert, audit, kill, throttle, freeze, quarantine, release: not deny, drop
+ * or ratelimit (an anomaly is reported after the fact). */
+static void test_policy_anomaly_actions_are_those_on_a_live_process(void **state)
+{
+	static const char *const ok[] = {
+		"alert", "audit", "kill", "{type: kill, signal: SIGSTOP}",
+		"{type: throttle, cpuPercent: 5}", "freeze", "{type: freeze, duration: 30s}",
+		"quarantine", "release",
+	};
+	static const char *const bad[] = { "deny", "drop", "{type: ratelimit, pps: 5}" };
+	char doc[512];
+
+	for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
+		struct vg_policy_set s;
+
+		snprintf(doc, sizeof(doc), HEAD "  rules:\n    - name: r\n      kinds: [anomaly]\n"
+			 "      action: %s\n", ok[i]);
+		assert_int_equal(load(&s, doc), 0);
+		assert_clean(&s);
+		vg_policy_set_release(&s);
+	}
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		struct vg_policy_set s;
+
+		snprintf(doc, sizeof(doc), HEAD "  rules:\n    - name: r\n      kinds: [anomaly]\n"
+			 "      action: %s\n", bad[i]);
+		assert_int_equal(load(&s, doc), -EINVAL);
+		assert_int_equal(s.n_diags, 1);
+		assert_non_null(strstr(s.diags[0].msg, "is not possible for kind 'anomaly'"));
+		vg_policy_set_release(&s);
+	}
+}
+
+/* score, profile and reason only on anomaly rules, and never in allow lists;
+ * process fields in anomaly rules; anomaly.* only in anomaly messages. */
+static void test_policy_anomaly_fields_belong_to_kind_anomaly(void **state)
+{
+	static const struct {
+		const char *rule, *want;	/* want: NULL for no error */
+	} cases[] = {
+		{ "kinds: [exec]\n      selectors: [{score: {gt: 1}}]",
+		  "t.yaml:9:20: spec.rules[0].selectors[0].score: 'score' does not apply to "
+		  "kind 'exec' (score applies to anomaly; put other kinds in a rule of their "
+		  "own)\n" },
+		{ "kinds: [anomaly, file]\n      selectors: [{profile: /x}]",
+		  "t.yaml:9:20: spec.rules[0].selectors[0].profile: 'profile' does not apply to "
+		  "kind 'file.open' (profile applies to anomaly; put other kinds in a rule of "
+		  "their own)\n" },
+		{ "kinds: [syscall]\n      selectors: [{syscall: bpf, notReason: {contains: [x]}}]",
+		  "t.yaml:9:34: spec.rules[0].selectors[0].notReason: 'notReason' does not apply "
+		  "to kind 'syscall' (reason applies to anomaly; put other kinds in a rule of "
+		  "their own)\n" },
+		{ "kinds: [anomaly]\n      selectors: [{uid: 0, notAncestors: {glob: [\"*/sshd\"]}, "
+		  "cgroup: {prefix: [/system.slice/]}, comm: mysqld, args: {contains: [-x]}}]",
+		  NULL },
+		{ "kinds: [anomaly]\n      message: \"{kind} {anomaly.score} {anomaly.profile} "
+		  "{anomaly.reasons} {anomaly.misses} {process.pid} {parent.exe}\"", NULL },
+		{ "kinds: [anomaly, exec]\n      message: \"{anomaly.misses}\"",
+		  "t.yaml:9:16: spec.rules[0].message: field '{anomaly.misses}' is not in 'exec' "
+		  "events, which rule 'r' selects (it is in anomaly events)\n" },
+		{ "kinds: [anomaly]\n      message: \"{anomaly.scor}\"",
+		  "t.yaml:9:16: spec.rules[0].message: unknown field '{anomaly.scor}' in the "
+		  "message (did you mean 'anomaly.score'?)\n" },
+		{ "kinds: [anomaly]\n      message: \"{file.path}\"",
+		  "t.yaml:9:16: spec.rules[0].message: field '{file.path}' is not in 'anomaly' "
+		  "events, which rule 'r' selects (it is in file events)\n" },
+	};
+	char doc[1024];
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct vg_policy_set s;
+		char *d;
+
+		snprintf(doc, sizeof(doc), HEAD "  rules:\n    - name: r\n      %s\n", cases[i].rule);
+		load(&s, doc);
+		d = diags(&s);
+		if (strcmp(d, cases[i].want ? cases[i].want : ""))
+			fail_msg("case %zu:\n  want: %s  got:  %s", i,
+				 cases[i].want ? cases[i].want : "(nothing)\n", d);
+		assert_int_equal(s.n, !cases[i].want);
+		free(d);
+		vg_policy_set_release(&s);
+	}
+}
+
+static void test_policy_anomaly_in_allow_lists_is_unknown(void **state)
+{
+	struct vg_policy_set s;
+
+	assert_int_equal(load(&s, HEAD "  allow:\n    - profile: /usr/sbin/mysqld\n"
+			      "  rules:\n    - name: r\n      kinds: [anomaly]\n"), -EINVAL);
+	assert_int_equal(s.n_diags, 1);
+	assert_string_equal(s.diags[0].field, "spec.allow[0].profile");
+	assert_non_null(strstr(s.diags[0].msg, "unknown field 'profile'"));
+	vg_policy_set_release(&s);
+}
+
+static void test_policy_kind_names_and_anomaly(void **state)
+{
+	assert_string_equal(vg_policy_kind_name(VG_PK_ANOMALY), "anomaly");
+	assert_string_equal(vg_policy_field_name(VG_SEL_SCORE), "score");
+	assert_string_equal(vg_policy_field_name(VG_SEL_PROFILE), "profile");
+	assert_string_equal(vg_policy_field_name(VG_SEL_REASON), "reason");
+	for (int k = 0; k < VG_PK_MAX; k++)
+		assert_string_not_equal(vg_policy_kind_name((enum vg_policy_kind)k), "?");
+	for (int f = 0; f < VG_SEL_MAX; f++)
+		assert_non_null(vg_policy_field_name((enum vg_policy_field)f));
+	assert_string_equal(vg_policy_kind_name(VG_PK_MAX), "?");
 }
 
 static void test_policy_all_errors_are_reported_not_just_the_first(void **state)
@@ -412,6 +616,11 @@ int main(void)
 		cmocka_unit_test(test_policy_network_and_syscall_values_are_normalised),
 		cmocka_unit_test(test_policy_actions_guardrails_and_rate_limits),
 		cmocka_unit_test(test_policy_several_documents_and_one_bad_one),
+		cmocka_unit_test(test_policy_anomaly_escalation_parses_score_profile_and_reason),
+		cmocka_unit_test(test_policy_anomaly_actions_are_those_on_a_live_process),
+		cmocka_unit_test(test_policy_anomaly_fields_belong_to_kind_anomaly),
+		cmocka_unit_test(test_policy_anomaly_in_allow_lists_is_unknown),
+		cmocka_unit_test(test_policy_kind_names_and_anomaly),
 		cmocka_unit_test(test_policy_all_errors_are_reported_not_just_the_first),
 		cmocka_unit_test(test_policy_shipped_policies_pass),
 		cmocka_unit_test(test_policy_malformed_corpus_gives_the_expected_errors),

@@ -43,8 +43,10 @@ struct fx {
 		struct vg_net net;
 		struct vg_flow flow;
 		struct vg_syscall sc;
+		struct vg_anomaly an;
 	} r;
 	struct vg_container ct;
+	struct vg_anomaly_view av;	/* fx_anomaly(): v.anomaly_view */
 	struct vg_event_view v;
 };
 
@@ -182,6 +184,29 @@ static struct fx *fx_syscall(uint32_t nr, uint64_t a0, uint64_t a1, uint64_t a5)
 	return f;
 }
 
+/* mysqld (pid 100 as ever) deviated: score 7.5, two reasons, 3 misses. */
+static const char *const REASONS[] = { "new child binary /bin/sh", "unseen syscall window" };
+
+static struct fx *fx_anomaly(void)
+{
+	struct fx *f = fx_new(VG_EV_ANOMALY);
+
+	f->r.an.profile_id = 4;
+	f->r.an.misses = 3;
+	f->r.an.window = 3;
+	f->r.an.nrs[0] = 0;
+	f->r.an.nrs[1] = 57;
+	f->r.an.nrs[2] = 59;
+	f->av.profile = "/usr/sbin/mysqld";
+	f->av.score = 7.5;
+	f->av.reasons = REASONS;
+	f->av.n_reasons = 2;
+	f->v.anomaly_view = &f->av;
+	f->v.proc.exe = "/usr/sbin/mysqld";
+	strcpy(f->r.hdr.task.comm, "mysqld");
+	return f;
+}
+
 static int kind_of(struct fx *f)
 {
 	return vg_policy_event_kind(&f->v);
@@ -272,6 +297,7 @@ static void test_event_kind_follows_the_record_type_and_op(void **state)
 		{ VG_EV_NET, VG_NET_OP_MAX, -1 },
 		{ VG_EV_FLOW, 0, VG_PK_FLOW },
 		{ VG_EV_SYSCALL, 0, VG_PK_SYSCALL },
+		{ VG_EV_ANOMALY, 0, VG_PK_ANOMALY },
 		{ 0, 0, -1 },
 		{ VG_EV_TYPE_MAX, 0, -1 },
 	};
@@ -1153,6 +1179,201 @@ static void test_allow_unknown_process_and_no_allow_list(void **state)
 	free(f);
 }
 
+/* ---- anomalies ----------------------------------------------------------- */
+
+static void test_anomaly_kind_matches_only_anomaly_events(void **state)
+{
+	struct fx *a = fx_anomaly(), *e = fx_exec();
+
+	assert_true(match("anomaly", NULL, a));
+	assert_true(match("exec, anomaly", NULL, a));
+	assert_false(match("exec", NULL, a));
+	assert_false(match("anomaly", NULL, e));
+	/* without the detector's view it is still an anomaly event */
+	a->v.anomaly_view = NULL;
+	assert_true(match("anomaly", NULL, a));
+	free(a);
+	free(e);
+}
+
+static void test_anomaly_score_comparisons_and_boundaries(void **state)
+{
+	struct fx *f = fx_anomaly();	/* score 7.5 */
+
+	assert_true(match("anomaly", "{score: {gt: 7}}", f));
+	assert_true(match("anomaly", "{score: {gt: 7.49}}", f));
+	assert_false(match("anomaly", "{score: {gt: 7.5}}", f));
+	assert_true(match("anomaly", "{score: {ge: 7.5}}", f));
+	assert_false(match("anomaly", "{score: {ge: 7.51}}", f));
+	assert_true(match("anomaly", "{score: {lt: 8}}", f));
+	assert_false(match("anomaly", "{score: {lt: 7.5}}", f));
+	assert_true(match("anomaly", "{score: {le: 7.5}}", f));
+	assert_false(match("anomaly", "{score: {le: 7}}", f));
+	/* all comparisons hold: a band */
+	assert_true(match("anomaly", "{score: {ge: 5, lt: 10}}", f));
+	assert_false(match("anomaly", "{score: {ge: 2, lt: 5}}", f));
+	assert_false(match("anomaly", "{score: {ge: 10}}", f));
+	/* the escalation: each band matches its own rule */
+	f->av.score = 2;
+	assert_true(match("anomaly", "{score: {ge: 2, lt: 5}}", f));
+	assert_false(match("anomaly", "{score: {ge: 5, lt: 10}}", f));
+	f->av.score = 0;
+	assert_true(match("anomaly", "{score: {ge: 0}}", f));
+	assert_true(match("anomaly", "{score: {le: 0}}", f));
+	assert_false(match("anomaly", "{score: {gt: 0}}", f));
+	f->av.score = 1e9;
+	assert_true(match("anomaly", "{score: {ge: 10}}", f));
+	free(f);
+}
+
+static void test_anomaly_score_unknown_never_holds(void **state)
+{
+	struct fx *f = fx_anomaly();
+
+	f->av.score = __builtin_nan("");
+	assert_false(match("anomaly", "{score: {ge: 0}}", f));
+	assert_false(match("anomaly", "{score: {lt: 100}}", f));
+	f->av.score = 50;
+	f->v.anomaly_view = NULL;
+	assert_false(match("anomaly", "{score: {ge: 0}}", f));
+	assert_false(match("anomaly", "{score: {lt: 100}}", f));
+	/* the process fields of the same event still hold */
+	assert_true(match("anomaly", "{binary: {exact: [/usr/sbin/mysqld]}}", f));
+	free(f);
+}
+
+static void test_anomaly_profile_matches_exactly(void **state)
+{
+	struct fx *f = fx_anomaly();
+
+	assert_true(match("anomaly", "{profile: /usr/sbin/mysqld}", f));
+	assert_true(match("anomaly", "{profile: [/usr/sbin/nginx, /usr/sbin/mysqld]}", f));
+	assert_false(match("anomaly", "{profile: /usr/sbin/mysql}", f));	/* not a prefix */
+	assert_false(match("anomaly", "{profile: /usr/sbin/mysqld2}", f));
+	assert_false(match("anomaly", "{profile: \"/usr/sbin/*\"}", f));	/* not a glob */
+	assert_false(match("anomaly", "{notProfile: /usr/sbin/mysqld}", f));
+	assert_true(match("anomaly", "{notProfile: [/usr/sbin/nginx, /usr/bin/redis-server]}", f));
+	assert_false(match("anomaly", "{profile: /usr/sbin/mysqld, notProfile: /usr/sbin/mysqld}",
+			   f));
+	free(f);
+}
+
+static void test_anomaly_unknown_profile_matches_neither_profile_nor_not_profile(void **state)
+{
+	struct fx *f = fx_anomaly();
+
+	f->av.profile = "";
+	assert_false(match("anomaly", "{profile: /usr/sbin/mysqld}", f));
+	assert_false(match("anomaly", "{notProfile: /usr/sbin/mysqld}", f));
+	f->av.profile = NULL;
+	assert_false(match("anomaly", "{profile: /usr/sbin/mysqld}", f));
+	assert_false(match("anomaly", "{notProfile: /usr/sbin/mysqld}", f));
+	f->av.profile = "/usr/sbin/mysqld";
+	f->v.anomaly_view = NULL;
+	assert_false(match("anomaly", "{profile: /usr/sbin/mysqld}", f));
+	assert_false(match("anomaly", "{notProfile: /usr/sbin/nginx}", f));
+	free(f);
+}
+
+static void test_anomaly_reason_contains_one_of_the_strings(void **state)
+{
+	static const char *const with_null[] = { NULL, "new network peer 10.0.0.1:443" };
+	struct fx *f = fx_anomaly();
+
+	assert_true(match("anomaly", "{reason: {contains: [new child]}}", f));
+	assert_true(match("anomaly", "{reason: {contains: [syscall]}}", f));
+	assert_true(match("anomaly", "{reason: {contains: [nope, \"/bin/sh\"]}}", f));
+	assert_false(match("anomaly", "{reason: {contains: [new file]}}", f));
+	assert_false(match("anomaly", "{reason: {contains: [New Child]}}", f));	/* case matters */
+	/* one reason at a time: not across the join */
+	assert_false(match("anomaly", "{reason: {contains: [\"/bin/sh; unseen\"]}}", f));
+	assert_false(match("anomaly", "{notReason: {contains: [new child]}}", f));
+	assert_true(match("anomaly", "{notReason: {contains: [new file, credential]}}", f));
+	assert_true(match("anomaly", "{reason: {contains: [syscall]}, "
+			  "notReason: {contains: [new network peer]}}", f));
+	/* NULL entries are skipped */
+	f->av.reasons = with_null;
+	assert_true(match("anomaly", "{reason: {contains: [network peer]}}", f));
+	assert_false(match("anomaly", "{reason: {contains: [syscall]}}", f));
+	/* no reasons: none contains anything */
+	f->av.reasons = NULL;
+	f->av.n_reasons = 0;
+	assert_false(match("anomaly", "{reason: {contains: [syscall]}}", f));
+	assert_true(match("anomaly", "{notReason: {contains: [syscall]}}", f));
+	free(f);
+}
+
+static void test_anomaly_unknown_reasons_match_neither_reason_nor_not_reason(void **state)
+{
+	struct fx *f = fx_anomaly();
+
+	f->av.reasons = NULL;	/* n_reasons 2, no array: broken, unknown */
+	assert_false(match("anomaly", "{reason: {contains: [syscall]}}", f));
+	assert_false(match("anomaly", "{notReason: {contains: [syscall]}}", f));
+	f->av.reasons = REASONS;
+	f->v.anomaly_view = NULL;
+	assert_false(match("anomaly", "{reason: {contains: [syscall]}}", f));
+	assert_false(match("anomaly", "{notReason: {contains: [nothing like it]}}", f));
+	free(f);
+}
+
+/* A caller that hands a non-anomaly event to an anomaly selector (the
+ * validator keeps the fields off other kinds): nothing is read from it,
+ * even with a view attached by mistake. */
+static void test_anomaly_fields_never_hold_on_other_events(void **state)
+{
+	struct vg_policy_set s;
+	struct fx *e = fx_exec();
+	struct vg_anomaly_view av = { .profile = "/usr/bin/bash", .score = 100,
+				      .reasons = REASONS, .n_reasons = 2 };
+	const struct vg_policy_rule *r;
+
+	load_clean(&s, HEAD "  rules:\n    - name: r\n      kinds: [anomaly]\n      selectors:\n"
+		   "        - {score: {ge: 0}}\n        - {profile: /usr/bin/bash}\n"
+		   "        - {notProfile: /x}\n        - {reason: {contains: [syscall]}}\n"
+		   "        - {notReason: {contains: [x]}}\n");
+	r = &s.v[0].rules[0];
+	for (int pass = 0; pass < 2; pass++) {
+		for (size_t i = 0; i < r->n_selectors; i++)
+			assert_false(vg_policy_selector_match(&r->selectors[i], VG_PK_ANOMALY,
+							      &e->v, NULL));
+		assert_false(vg_policy_rule_match(r, VG_PK_ANOMALY, &e->v, NULL));
+		assert_false(vg_policy_rule_match(r, kind_of(e), &e->v, NULL));
+		e->v.anomaly_view = &av;
+	}
+	vg_policy_set_release(&s);
+	free(e);
+}
+
+static void test_anomaly_process_fields_and_allow_lists(void **state)
+{
+	static const char doc[] = HEAD
+		"  allow:\n    - {binary: {exact: [/usr/sbin/mysqld]}, uid: 27}\n"
+		"  rules:\n    - name: r\n      kinds: [anomaly]\n";
+	struct vg_proctable *pt = chain();
+	struct vg_policy_set s;
+	struct fx *f = fx_anomaly();
+
+	assert_true(match("anomaly", "{binary: {exact: [/usr/sbin/mysqld]}, comm: mysqld, "
+			  "uid: 1000, parent: {exact: [/usr/sbin/sshd]}, "
+			  "cgroup: {prefix: [/user.slice/]}, args: {contains: [echo]}}", f));
+	assert_false(match("anomaly", "{notBinary: {exact: [/usr/sbin/mysqld]}}", f));
+	assert_true(match("anomaly", "{score: {gt: 5}, binary: {prefix: [/usr/sbin/]}}", f));
+	assert_false(match("anomaly", "{score: {gt: 5}, uid: 0}", f));
+	assert_true(match("anomaly", "{container: {present: false}}", f));
+	assert_true(match_in("anomaly", "{ancestors: {exact: [/usr/lib/systemd/systemd]}}", f, pt));
+
+	load_clean(&s, doc);
+	assert_false(vg_policy_allowed(&s.v[0], &f->v, NULL));
+	f->r.hdr.task.uid = 27;
+	assert_true(vg_policy_allowed(&s.v[0], &f->v, NULL));
+	f->v.anomaly_view = NULL;	/* allow lists look at the process only */
+	assert_true(vg_policy_allowed(&s.v[0], &f->v, NULL));
+	vg_policy_set_release(&s);
+	vg_proctable_free(pt);
+	free(f);
+}
+
 /* ---- messages ------------------------------------------------------------ */
 
 static const struct vg_policy_msg_ctx CTX = {
@@ -1385,6 +1606,58 @@ static void test_message_exit_and_fork_fields(void **state)
 	free(f);
 }
 
+static void test_message_anomaly_fields(void **state)
+{
+	static const char *const odd[] = { "new file path /tmp/a\nb", NULL, "x" };
+	struct fx *f = fx_anomaly();
+
+	assert_string_equal(render("{kind}: {anomaly.profile} scored {anomaly.score} "
+				   "({anomaly.misses} misses): {anomaly.reasons}; pid {process.pid} "
+				   "{process.exe}", f, &CTX),
+			    "anomaly: /usr/sbin/mysqld scored 7.5 (3 misses): new child binary "
+			    "/bin/sh; unseen syscall window; pid 100 /usr/sbin/mysqld");
+	/* scores: at most two decimals, no trailing zeros */
+	f->av.score = 12;
+	assert_string_equal(render("{anomaly.score}", f, &CTX), "12");
+	f->av.score = 16.0 / 3;
+	assert_string_equal(render("{anomaly.score}", f, &CTX), "5.33");
+	f->av.score = 0.1;
+	assert_string_equal(render("{anomaly.score}", f, &CTX), "0.1");
+	f->av.score = 0;
+	assert_string_equal(render("{anomaly.score}", f, &CTX), "0");
+	f->av.score = 100;
+	assert_string_equal(render("{anomaly.score}", f, &CTX), "100");
+	f->av.score = __builtin_nan("");
+	assert_string_equal(render("{anomaly.score}", f, &CTX), "?");
+	/* found in user space: misses 0, a value */
+	f->r.an.misses = 0;
+	assert_string_equal(render("{anomaly.misses}", f, &CTX), "0");
+	/* one reason; NULL entries skipped; control characters escaped */
+	f->av.n_reasons = 1;
+	assert_string_equal(render("[{anomaly.reasons}]", f, &CTX), "[new child binary /bin/sh]");
+	f->av.reasons = odd;
+	f->av.n_reasons = 3;
+	assert_string_equal(render("[{anomaly.reasons}]", f, &CTX), "[new file path /tmp/a\\x0ab; x]");
+	/* no reasons: known, empty */
+	f->av.reasons = NULL;
+	f->av.n_reasons = 0;
+	assert_string_equal(render("[{anomaly.reasons}]", f, &CTX), "[]");
+	f->av.profile = "";
+	assert_string_equal(render("{anomaly.profile}", f, &CTX), "?");
+	/* no view: only the kernel record's field */
+	f->v.anomaly_view = NULL;
+	assert_string_equal(render("{anomaly.score} {anomaly.profile} {anomaly.reasons} "
+				   "{anomaly.misses}", f, &CTX), "? ? ? 0");
+	free(f);
+
+	/* not in other kinds, even with a view attached */
+	f = fx_exec();
+	f->v.anomaly_view = &f->av;
+	f->av.score = 3;
+	assert_string_equal(render("{anomaly.score} {anomaly.misses} {kind}", f, &CTX), "? ? exec");
+	free(f);
+}
+
 /*
  * Every field the validator accepts has a writer: each renders a value for
  * at least one of the sample events of a kind that has it (packet fields
@@ -1426,6 +1699,7 @@ static void test_message_every_template_field_renders(void **state)
 	strcpy(s[n - 1]->ct.id, CID);
 	strcpy(s[n - 1]->ct.pod_uid, "0b7d9c5e-1111-2222-3333-444455556666");
 	s[n - 1]->v.proc.container = &s[n - 1]->ct;
+	s[n++] = fx_anomaly();
 	assert_true(n <= sizeof(s) / sizeof(s[0]));
 
 	for (size_t i = 0; (name = vg_policy_template_field(i, &kinds)); i++) {
@@ -1516,6 +1790,15 @@ int main(void)
 		cmocka_unit_test(test_fields_of_another_kind_never_hold),
 		cmocka_unit_test(test_allow_matches_the_process),
 		cmocka_unit_test(test_allow_unknown_process_and_no_allow_list),
+		cmocka_unit_test(test_anomaly_kind_matches_only_anomaly_events),
+		cmocka_unit_test(test_anomaly_score_comparisons_and_boundaries),
+		cmocka_unit_test(test_anomaly_score_unknown_never_holds),
+		cmocka_unit_test(test_anomaly_profile_matches_exactly),
+		cmocka_unit_test(test_anomaly_unknown_profile_matches_neither_profile_nor_not_profile),
+		cmocka_unit_test(test_anomaly_reason_contains_one_of_the_strings),
+		cmocka_unit_test(test_anomaly_unknown_reasons_match_neither_reason_nor_not_reason),
+		cmocka_unit_test(test_anomaly_fields_never_hold_on_other_events),
+		cmocka_unit_test(test_anomaly_process_fields_and_allow_lists),
 		cmocka_unit_test(test_message_exec_fields),
 		cmocka_unit_test(test_message_braces_are_literal_when_doubled),
 		cmocka_unit_test(test_message_missing_fields_render_as_question_mark),
@@ -1525,6 +1808,7 @@ int main(void)
 		cmocka_unit_test(test_message_net_and_flow_fields),
 		cmocka_unit_test(test_message_syscall_fields),
 		cmocka_unit_test(test_message_exit_and_fork_fields),
+		cmocka_unit_test(test_message_anomaly_fields),
 		cmocka_unit_test(test_message_every_template_field_renders),
 		cmocka_unit_test(test_message_ctx_from_the_policy_and_rule),
 	};
