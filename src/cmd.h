@@ -18,5 +18,6 @@ int cmd_version(int argc, char **argv);
 int cmd_net(int argc, char **argv);
 int cmd_xdp(int argc, char **argv);
 int cmd_policy(int argc, char **argv);
+int cmd_sandbox(int argc, char **argv);
 
 #endif /* VIGIL_CMD_H */

@@ -17,6 +17,7 @@ static const char main_usage[] =
 	"  run          run the agent with every sensor (default configuration built in)\n"
 	"  net          connection control: deny connect/sendmsg/bind by CIDR, port, cgroup\n"
 	"  policy check validate policy files (docs/policies.md) without loading them\n"
+	"  sandbox      run a command under a seccomp allow-list, reporting what it blocks\n"
 	"  version      print the version\n"
 	"  xdp          XDP ingress filter: drop or rate-limit packets on an interface\n"
 	"\n"
@@ -33,6 +34,7 @@ static const struct {
 	{ "net", cmd_net },
 	{ "xdp", cmd_xdp },
 	{ "policy", cmd_policy },
+	{ "sandbox", cmd_sandbox },
 };
 
 int main(int argc, char **argv)
