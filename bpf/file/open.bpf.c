@@ -12,6 +12,7 @@
 #include <bpf/bpf_tracing.h>
 #include <bpf/bpf_core_read.h>
 #include "lib/file.bpf.h"
+#include "lib/profile.bpf.h"
 
 static __always_inline void arm_writes(struct vg_file *f, __u16 match)
 {
@@ -30,9 +31,10 @@ static __always_inline int handle_open(struct trace_event_raw_sys_exit *ctx, int
 	struct vg_scratch *s;
 	struct vg_file *f;
 	__u16 match = 0;
+	bool all = vg_file_all || vg_prof_current_profiled();
 
 	vg_sys_args_read(&args, ctx);
-	if (args.ret >= 0 && !vg_file_all) {
+	if (args.ret >= 0 && !all) {
 		/* The cheap test first: most opens stop here. */
 		struct file *file = vg_fd_file(bpf_get_current_task_btf(), (int)args.ret);
 
@@ -55,7 +57,7 @@ static __always_inline int handle_open(struct trace_event_raw_sys_exit *ctx, int
 		f->fd = (int)args.ret;
 		vg_file_set_inode(f, BPF_CORE_READ(file, f_path.dentry));
 		vg_file_path_from_file(s, f, file);
-		match = vg_file_all ? VG_MATCH_ALL : match;
+		match = all ? VG_MATCH_ALL : match;
 		if ((f->file_flags & VG_FILE_WRITE_INTENT) && (f->i_mode & VG_S_IFMT) == VG_S_IFREG)
 			arm_writes(f, match);
 	} else {
@@ -65,7 +67,7 @@ static __always_inline int handle_open(struct trace_event_raw_sys_exit *ctx, int
 						     (const char *)args.a[path_arg], &trunc);
 		if (trunc)
 			f->file_flags |= VG_FILE_PATH_TRUNCATED;
-		if (vg_file_all)
+		if (all)
 			match = VG_MATCH_ALL;
 		else
 			match = vg_watch_match_string(s, f->path, f->path_len);

@@ -17,6 +17,7 @@
 #include <bpf/bpf_tracing.h>
 #include <bpf/bpf_core_read.h>
 #include "lib/file.bpf.h"
+#include "lib/profile.bpf.h"
 
 struct path_op {
 	__u16 op;
@@ -41,7 +42,7 @@ static __always_inline int handle_fd_op(const struct vg_sys_args *args, const st
 
 	if (!file)
 		return 0;
-	if (!vg_file_all) {
+	if (!vg_file_all && !vg_prof_current_profiled()) {
 		match = vg_watch_match_dentry_scratch(d, BPF_CORE_READ(file, f_path.mnt)) |
 			vg_watch_match_dir_itself(d);
 		if (!match)
@@ -69,7 +70,7 @@ static __always_inline int handle_path_op(struct trace_event_raw_sys_exit *ctx,
 	struct vg_sys_args args;
 	struct vg_scratch *s;
 	struct vg_file *f;
-	bool trunc = false;
+	bool trunc = false, all = vg_file_all || vg_prof_current_profiled();
 	__u16 match = 0;
 	char c0 = 0;
 
@@ -91,7 +92,7 @@ static __always_inline int handle_path_op(struct trace_event_raw_sys_exit *ctx,
 	f->path_len = vg_file_path_from_user(s, f->path, o->dfd, o->path, &trunc);
 	if (trunc)
 		f->file_flags |= VG_FILE_PATH_TRUNCATED;
-	match = vg_file_all ? VG_MATCH_ALL : vg_watch_match_string(s, f->path, f->path_len);
+	match = all ? VG_MATCH_ALL : vg_watch_match_string(s, f->path, f->path_len);
 	if (vg_path_unnormalized(s, 0, f->path_len))
 		match |= VG_MATCH_UNNORMALIZED;
 
@@ -107,7 +108,7 @@ static __always_inline int handle_path_op(struct trace_event_raw_sys_exit *ctx,
 		} else {
 			f->new_path_len = vg_file_path_from_user(s, f->new_path, o->new_dfd,
 								 o->new_path, &trunc);
-			m = vg_file_all ? 0 : vg_watch_match_string(s, f->new_path, f->new_path_len);
+			m = all ? 0 : vg_watch_match_string(s, f->new_path, f->new_path_len);
 			if (m)
 				match |= m | VG_MATCH_NEW_PATH;
 			if (vg_path_unnormalized(s, 1, f->new_path_len))

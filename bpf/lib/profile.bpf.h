@@ -40,4 +40,17 @@ static __always_inline void vg_prof_exec(struct vg_scratch *s)
 		pt->p = *v;	/* else mode VG_PROF_NONE: checked, none */
 }
 
+/* Is the current task profiled (learning or detecting)?  Its file
+ * operations are all reported, watched or not: they are what its profile
+ * holds. */
+static __always_inline bool vg_prof_current_profiled(void)
+{
+	struct vg_prof_task *pt;
+
+	if (!vg_prof_enabled)
+		return false;
+	pt = bpf_task_storage_get(&vg_prof_tasks, bpf_get_current_task_btf(), NULL, 0);
+	return pt && pt->p.mode != VG_PROF_NONE;
+}
+
 #endif /* VIGIL_PROFILE_BPF_H */
