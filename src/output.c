@@ -439,6 +439,62 @@ static void json_syscall(struct vg_buf *b, const struct vg_event_view *ev)
 	vg_buf_addc(b, '}');
 }
 
+/* The score as the message renders it: at most two decimals. */
+static void json_score(struct vg_buf *b, double score)
+{
+	char buf[32];
+	size_t n;
+
+	snprintf(buf, sizeof(buf), "%.2f", score);
+	n = strlen(buf);
+	while (n > 1 && buf[n - 1] == '0')
+		buf[--n] = '\0';
+	if (n > 1 && buf[n - 1] == '.')
+		buf[--n] = '\0';
+	vg_buf_adds(b, buf);
+}
+
+static void json_anomaly(struct vg_buf *b, const struct vg_event_view *ev)
+{
+	const struct vg_anomaly *a = ev->anomaly;
+	const struct vg_anomaly_view *av = ev->anomaly_view;
+	uint32_t w = a->window < 8 ? a->window : 8;
+
+	json_key(b, "anomaly");
+	vg_buf_addc(b, '{');
+	json_str_or_null(b, "profile", av ? av->profile : NULL);
+	json_key(b, "score");
+	if (av)
+		json_score(b, av->score);
+	else
+		vg_buf_adds(b, "null");
+	json_key(b, "reasons");
+	vg_buf_addc(b, '[');
+	for (size_t i = 0; av && i < av->n_reasons; i++) {
+		if (i)
+			vg_buf_addc(b, ',');
+		vg_json_cstr(b, av->reasons[i]);
+	}
+	vg_buf_addc(b, ']');
+	json_u64(b, "profile_id", a->profile_id);
+	json_u64(b, "misses", a->misses);
+	json_key(b, "syscalls");
+	vg_buf_addc(b, '[');
+	for (uint32_t i = 0; i < w; i++) {
+		const char *n = vg_policy_syscall_name(a->nrs[i]);
+
+		if (i)
+			vg_buf_addc(b, ',');
+		if (n)
+			vg_json_cstr(b, n);
+		else
+			vg_buf_addf(b, "\"%u\"", a->nrs[i]);
+	}
+	vg_buf_addc(b, ']');
+	json_u64(b, "suppressed", a->suppressed);
+	vg_buf_addc(b, '}');
+}
+
 static void json_detail(struct vg_buf *b, const struct vg_event_view *ev)
 {
 	switch (ev->hdr->type) {
@@ -487,6 +543,9 @@ static void json_detail(struct vg_buf *b, const struct vg_event_view *ev)
 		break;
 	case VG_EV_SYSCALL:
 		json_syscall(b, ev);
+		break;
+	case VG_EV_ANOMALY:
+		json_anomaly(b, ev);
 		break;
 	}
 }
@@ -657,6 +716,15 @@ static void render_text(struct vg_buf *b, const struct vg_event_view *ev)
 	case VG_EV_FLOW:
 		text_flow(b, (const struct vg_flow *)ev->hdr);
 		break;
+	case VG_EV_ANOMALY: {
+		const struct vg_anomaly_view *av = ev->anomaly_view;
+
+		vg_buf_addf(b, " score=%.2f", av ? av->score : 0.0);
+		text_cstr(b, "profile", av ? av->profile : NULL);
+		for (size_t i = 0; av && i < av->n_reasons; i++)
+			text_cstr(b, "reason", av->reasons[i]);
+		break;
+	}
 	case VG_EV_SYSCALL: {
 		const struct vg_syscall *sc = ev->syscall;
 		const char *name = vg_policy_syscall_name(sc->nr);
