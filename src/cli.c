@@ -9,7 +9,9 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "detect.h"
 #include "engine.h"
+#include "learn.h"
 #include "cmd.h"
 #include "log.h"
 
@@ -88,17 +90,33 @@ struct stream {
 	const struct vg_cli_opts *opts;
 	struct vg_output out;
 	struct vg_engine *engine;	/* NULL: no policies */
+	struct vg_detect *detect;	/* NULL: no profiles */
 };
 
 static int stream_event(const struct vg_event_view *ev, void *ctx)
 {
 	struct stream *s = ctx;
 
+	if (s->detect) {
+		vg_detect_on_event(s->detect, ev);
+		if (ev->hdr->type == VG_EV_ANOMALY)
+			return 0;	/* reported by the detector, scored */
+	}
 	if (s->engine)
 		vg_engine_on_event(s->engine, ev);
 	if (s->opts->alerts_only || !vg_cli_filter_match(&s->opts->filter, ev))
 		return 0;
 	return vg_output_event(&s->out, ev);
+}
+
+/* The detector's anomaly: printed, and matched by the policies. */
+static void stream_anomaly(const struct vg_event_view *ev, void *ctx)
+{
+	struct stream *s = ctx;
+
+	vg_output_event(&s->out, ev);
+	if (s->engine)
+		vg_engine_on_event(s->engine, ev);
 }
 
 static void stream_report(const struct vg_engine_report *r, void *ctx)
@@ -231,8 +249,22 @@ int vg_cli_stream(const struct vg_cli_opts *o)
 	}
 	ao.watches = wl.n ? &wl : NULL;
 	ao.sensor.file_all = file_all;
+	if (o->profile_dir) {
+		struct vg_detect_opts dopt = { .report_score = o->anomaly_score,
+					       .report = stream_anomaly, .ctx = &s };
+
+		ao.sensor.sensors = (o->sensors ? o->sensors : VG_SENSOR_ALL) | VG_SENSOR_PROFILE;
+		s.detect = vg_detect_new(&dopt);
+		if (!s.detect) {
+			vg_engine_free(s.engine);
+			vg_watchlist_release(&wl);
+			vg_output_close(&s.out);
+			return VG_EXIT_FAIL;
+		}
+	}
 	err = vg_agent_start(&agent, &ao);
 	if (err) {
+		vg_detect_free(s.detect);
 		vg_engine_free(s.engine);
 		vg_watchlist_release(&wl);
 		vg_output_close(&s.out);
@@ -244,6 +276,17 @@ int vg_cli_stream(const struct vg_cli_opts *o)
 			vg_error("cannot put the policies into effect");
 			goto cleanup;
 		}
+	}
+	if (s.detect) {
+		int n = vg_learn_load_profiles(o->profile_dir, o->anomaly_threshold, &agent.sensor,
+					       s.detect);
+
+		if (n < 0) {
+			err = n;
+			goto cleanup;
+		}
+		vg_info("profiles: %d loaded from %s", n, o->profile_dir);
+		err = 0;
 	}
 	vg_info("ready: sensors attached (%s backend for scheduler hooks, %zu file watches%s)",
 		vg_backend_name(agent.sensor.backend), wl.n,
@@ -262,6 +305,7 @@ cleanup:
 		vg_engine_tick(s.engine);	/* the last decisions' reports */
 	vg_engine_free(s.engine);
 	vg_agent_stop(&agent);
+	vg_detect_free(s.detect);
 	vg_watchlist_release(&wl);
 	vg_output_close(&s.out);
 	return err ? VG_EXIT_FAIL : VG_EXIT_OK;

@@ -48,6 +48,10 @@ struct vg_cli_opts {
 	size_t n_xdp_ifaces;
 	const char *action_cgroup;	/* --action-cgroup: cgroup name for throttle/freeze */
 	bool alerts_only;		/* print policy reports (and stats), not every event */
+	/* learned profiles (vigil run --profile) */
+	const char *profile_dir;	/* NULL: no detection */
+	uint32_t anomaly_threshold;	/* unseen windows of the last 32; 0: default */
+	double anomaly_score;		/* report at this score; 0: default */
 };
 
 /* Does the event pass the user-space filters? */

@@ -18,6 +18,9 @@ int cmd_version(int argc, char **argv);
 int cmd_net(int argc, char **argv);
 int cmd_xdp(int argc, char **argv);
 int cmd_policy(int argc, char **argv);
+int cmd_learn(int argc, char **argv);
+int cmd_score(int argc, char **argv);
+int cmd_profile(int argc, char **argv);
 int cmd_sandbox(int argc, char **argv);
 
 #endif /* VIGIL_CMD_H */

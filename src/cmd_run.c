@@ -29,6 +29,12 @@ static const char run_usage[] =
 	"  --net-cgroup PATH       cgroup v2 whose processes socket deny rules cover\n"
 	"                          (default: the root, every process)\n"
 	"  --xdp-iface IFACE       interface for packet rules (repeatable)\n"
+	"  --profile DIR           detect deviations from the learned profiles in DIR\n"
+	"                          (vigil learn); anomalies are \"kind\": \"anomaly\" records\n"
+	"                          and policies of kind anomaly act on them\n"
+	"  --anomaly-threshold N   unseen syscall windows of the last 32 that make the\n"
+	"                          kernel report (default 4)\n"
+	"  --anomaly-score S       report a process once its score reaches S (default 1)\n"
 	"  --action-cgroup NAME    cgroup directory name for throttle/freeze/quarantine\n"
 	"                          (default: vigil)\n"
 	"  -o, --format FMT        json (default) or text\n"
@@ -45,7 +51,7 @@ static const char run_usage[] =
 	"  -h, --help              this help\n";
 
 enum { OPT_OUTPUT = 256, OPT_STATS, OPT_BACKEND, OPT_READY, OPT_SHOW, OPT_FLOW_INTERVAL,
-       OPT_POLICY, OPT_NO_POLICY, OPT_MODE, OPT_ALERTS, OPT_NET_CGROUP, OPT_XDP, OPT_ACTION_CGROUP };
+       OPT_POLICY, OPT_NO_POLICY, OPT_PROFILE, OPT_ANOMALY_THRESHOLD, OPT_ANOMALY_SCORE, OPT_MODE, OPT_ALERTS, OPT_NET_CGROUP, OPT_XDP, OPT_ACTION_CGROUP };
 
 static const struct option run_options[] = {
 	{ "format", required_argument, NULL, 'o' },
@@ -57,6 +63,9 @@ static const struct option run_options[] = {
 	{ "show-config", no_argument, NULL, OPT_SHOW },
 	{ "policy", required_argument, NULL, OPT_POLICY },
 	{ "no-policy", no_argument, NULL, OPT_NO_POLICY },
+	{ "profile", required_argument, NULL, OPT_PROFILE },
+	{ "anomaly-threshold", required_argument, NULL, OPT_ANOMALY_THRESHOLD },
+	{ "anomaly-score", required_argument, NULL, OPT_ANOMALY_SCORE },
 	{ "mode", required_argument, NULL, OPT_MODE },
 	{ "alerts-only", no_argument, NULL, OPT_ALERTS },
 	{ "net-cgroup", required_argument, NULL, OPT_NET_CGROUP },
@@ -140,6 +149,24 @@ static int run(struct vg_cli_opts *o, int argc, char **argv)
 			if (push(&o->policy_paths, &o->n_policy_paths, optarg))
 				return VG_EXIT_FAIL;
 			break;
+		case OPT_PROFILE:
+			o->profile_dir = optarg;
+			break;
+		case OPT_ANOMALY_THRESHOLD:
+			if (vg_cli_parse_u32(optarg, &o->anomaly_threshold) ||
+			    o->anomaly_threshold < 1 || o->anomaly_threshold > 32)
+				return vg_cli_usage_error(run_usage, "--anomaly-threshold: '%s' is not "
+							  "a number from 1 to 32", optarg);
+			break;
+		case OPT_ANOMALY_SCORE: {
+			char *end;
+
+			o->anomaly_score = strtod(optarg, &end);
+			if (*end || end == optarg || !(o->anomaly_score > 0) || o->anomaly_score > 1e6)
+				return vg_cli_usage_error(run_usage, "--anomaly-score: '%s' is not a "
+							  "positive number", optarg);
+			break;
+		}
 		case OPT_NO_POLICY:
 			o->policies = false;
 			break;

@@ -27,8 +27,8 @@
 #define SANDBOX_EXIT_NOTFOUND	127
 
 #define SANDBOX_SYNOPSIS \
-	"usage: vigil sandbox (--syscalls FILE | --seccomp OCI.json)... [--allow-startup]\n" \
-	"                     [--on-violation errno|kill] [--output FILE] [--wait-all]\n" \
+	"usage: vigil sandbox (--syscalls FILE | --profile P | --seccomp OCI.json)...\n" \
+	"                     [--allow-startup] [--on-violation errno|kill] [--output FILE] [--wait-all]\n" \
 	"                     -- CMD [ARGS...]\n" \
 	"       vigil sandbox --learn OUT [--wait-all] -- CMD [ARGS...]\n" \
 	"       vigil sandbox (--syscalls FILE | --seccomp OCI.json)... [--allow-startup]\n" \
@@ -47,6 +47,8 @@ static const char sandbox_usage[] =
 	"\n"
 	"  --syscalls FILE        allow the syscalls in FILE: one NAME [COUNT] per line,\n"
 	"                         '#' comments (what --learn writes)\n"
+	"  --profile FILE         allow the syscalls a learned behaviour profile saw\n"
+	"                         (vigil learn; docs/profiles.md)\n"
 	"  --seccomp FILE         allow what an OCI / Docker seccomp profile allows\n"
 	"                         unconditionally (SCMP_ACT_ALLOW entries without args)\n"
 	"  --allow-startup        also allow what any dynamically linked program needs to\n"
@@ -74,12 +76,13 @@ static const char sandbox_usage[] =
 	"1 failed.\n";
 
 enum {
-	OPT_SYSCALLS = 256, OPT_SECCOMP, OPT_ALLOW_STARTUP, OPT_ON_VIOLATION, OPT_OUTPUT,
+	OPT_SYSCALLS = 256, OPT_PROFILE, OPT_SECCOMP, OPT_ALLOW_STARTUP, OPT_ON_VIOLATION, OPT_OUTPUT,
 	OPT_WAIT_ALL, OPT_LEARN, OPT_WRITE_OCI, OPT_DEFAULT_ACTION,
 };
 
 static const struct option sandbox_options[] = {
 	{ "syscalls", required_argument, NULL, OPT_SYSCALLS },
+	{ "profile", required_argument, NULL, OPT_PROFILE },
 	{ "seccomp", required_argument, NULL, OPT_SECCOMP },
 	{ "allow-startup", no_argument, NULL, OPT_ALLOW_STARTUP },
 	{ "on-violation", required_argument, NULL, OPT_ON_VIOLATION },
@@ -186,6 +189,11 @@ int cmd_sandbox(int argc, char **argv)
 		case OPT_SYSCALLS:
 			have_list = true;
 			if (vg_sysnames_load(&allow, optarg))
+				bad_input = true;
+			break;
+		case OPT_PROFILE:
+			have_list = true;
+			if (vg_sysnames_add_profile(&allow, optarg))
 				bad_input = true;
 			break;
 		case OPT_SECCOMP:

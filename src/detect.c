@@ -354,10 +354,10 @@ bool vg_detect_file_writes(const struct vg_file *f)
 }
 
 static void rate_check(struct vg_detect *d, struct proc_state *p, const struct vg_event_view *ev,
-		       enum vg_detect_rate r)
+		       enum vg_profile_rate_kind r)
 {
 	const struct vg_detect_profile *prof = &d->profiles[p->profile];
-	static const char *const names[VG_RATE_MAX] = { "exec", "file", "net", "priv" };
+	const char *name = vg_profile_rate_name(r);
 	double secs = (double)d->o.window_ns / 1e9, rate;
 	char reason[128];
 
@@ -368,7 +368,7 @@ static void rate_check(struct vg_detect *d, struct proc_state *p, const struct v
 	if (rate <= VG_DETECT_RATE_FACTOR * prof->rates[r])
 		return;
 	p->rate_reported[r] = true;
-	snprintf(reason, sizeof(reason), "%s rate %.1f/s (learned %.2f/s)", names[r], rate,
+	snprintf(reason, sizeof(reason), "%s rate %.1f/s (learned %.2f/s)", name, rate,
 		 prof->rates[r]);
 	novelty(d, p, ev, VG_DETECT_W_RATE, reason);
 }

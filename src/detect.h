@@ -23,10 +23,7 @@
 #include <stdint.h>
 
 #include "event.h"
-
-enum vg_detect_rate {
-	VG_RATE_EXEC, VG_RATE_FILE, VG_RATE_NET, VG_RATE_PRIV, VG_RATE_MAX,
-};
+#include "profile.h"	/* enum vg_profile_rate_kind: VG_RATE_* */
 
 struct vg_strset {
 	char **v;		/* sorted, unique */

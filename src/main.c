@@ -17,6 +17,9 @@ static const char main_usage[] =
 	"  run          run the agent with every sensor (default configuration built in)\n"
 	"  net          connection control: deny connect/sendmsg/bind by CIDR, port, cgroup\n"
 	"  policy check validate policy files (docs/policies.md) without loading them\n"
+	"  learn        learn a behaviour profile (docs/profiles.md) from syscall traces\n"
+	"  score        score syscall traces against a profile (anomaly detection)\n"
+	"  profile      show, diff and merge behaviour profiles\n"
 	"  sandbox      run a command under a seccomp allow-list, reporting what it blocks\n"
 	"  version      print the version\n"
 	"  xdp          XDP ingress filter: drop or rate-limit packets on an interface\n"
@@ -34,6 +37,9 @@ static const struct {
 	{ "net", cmd_net },
 	{ "xdp", cmd_xdp },
 	{ "policy", cmd_policy },
+	{ "learn", cmd_learn },
+	{ "score", cmd_score },
+	{ "profile", cmd_profile },
 	{ "sandbox", cmd_sandbox },
 };
 

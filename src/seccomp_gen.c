@@ -13,6 +13,7 @@
 #include "buf.h"
 #include "json.h"
 #include "log.h"
+#include "profile.h"
 #include "seccomp_gen.h"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
@@ -509,5 +510,42 @@ out:
 	yaml_document_delete(&doc);
 	yaml_parser_delete(&parser);
 	fclose(f);
+	return err;
+}
+
+int vg_sysnames_add_profile(struct vg_sysnames *s, const char *path)
+{
+	struct vg_profile p;
+	struct vg_profile_diag d;
+	char msg[600];
+	size_t added = 0;
+	int err;
+
+	vg_profile_init(&p);
+	err = vg_profile_load(&p, path, &d);
+	if (err) {
+		vg_error("%s", vg_profile_diag_format(&d, msg, sizeof(msg)));
+		return err;
+	}
+	for (unsigned int nr = 0; nr < VG_SYSCALL_NR_MAX && !err; nr++) {
+		const char *name;
+
+		if (!p.syscall_count[nr])
+			continue;
+		name = vg_profile_syscall_name(&p, nr);
+		if (!name || !strcmp(name, "?")) {
+			vg_error("%s: syscall %u has no name (a profile of traces does not say "
+				 "which ABI its numbers are): learn it live", path, nr);
+			err = -EINVAL;
+			break;
+		}
+		err = vg_sysnames_add(s, name);
+		added++;
+	}
+	vg_profile_release(&p);
+	if (!err && !added) {
+		vg_error("%s: the profile holds no syscalls", path);
+		err = -EINVAL;
+	}
 	return err;
 }

@@ -107,4 +107,8 @@ int vg_sysnames_load(struct vg_sysnames *s, const char *path);
 int vg_seccomp_read_oci(const char *path, struct vg_sysnames *allow,
 			enum vg_seccomp_default *def);
 
+/* Add the syscalls a behaviour profile (docs/profiles.md) saw, by name;
+ * -EINVAL (logged) for a profile without names (a profile of traces). */
+int vg_sysnames_add_profile(struct vg_sysnames *s, const char *path);
+
 #endif /* VIGIL_SECCOMP_GEN_H */

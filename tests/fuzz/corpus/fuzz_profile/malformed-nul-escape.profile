@@ -1,0 +1,3 @@
+vigil-profile 1
+workload exe /bin/\x00
+scope exe

@@ -1,0 +1,2 @@
+vigil-profile 2
+workload exe /bin/x

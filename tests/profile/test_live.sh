@@ -1,0 +1,188 @@
+#!/usr/bin/env bash
+# test_live.sh - learned profiles on a live workload: `vigil learn` on a test
+# workload (a copy of bash at a path of the test's own, running a fixed
+# script), then `vigil run --profile`:
+#   (a) the same workload: no anomaly;
+#   (b) variants that spawn a shell, read a credential file, connect out:
+#       one anomaly each, naming exactly that behaviour;
+#   (c) a policy of kind anomaly that kills: the variant dies (SIGKILL)
+#       instead of running to its end, and the decision is reported;
+#   (d) the profile as a seccomp allow-list (vigil sandbox --profile): the
+#       workload runs unchanged, a variant's one new syscall gets EPERM and
+#       is reported by name; `vigil profile seccomp` writes it as OCI JSON.
+# Needs root and jq.  Ends with "N passed, N failed, N skipped".
+set -u
+VIGIL=$(realpath "${VIGIL:-build/vigil}")
+TMP=$(mktemp -d /tmp/vigil-prof-XXXXXX)
+passed=0 failed=0 skipped=0
+bg_pid=
+
+cleanup() {
+	[[ -n $bg_pid ]] && kill -TERM "$bg_pid" 2>/dev/null && wait "$bg_pid" 2>/dev/null
+	pkill -KILL -f "$TMP/bin/" 2>/dev/null
+	rm -rf "$TMP"
+}
+trap cleanup EXIT
+
+ok()   { passed=$((passed + 1)); echo "#$1:OK"; }
+fail() { failed=$((failed + 1)); echo "  FAIL $1: $2"; echo "#$1:FAIL"; }
+
+mkdir -p "$TMP/bin" "$TMP/prof"
+cp /bin/bash "$TMP/bin/wl"
+WL=$TMP/bin/wl
+echo "some data" >"$TMP/data"
+NORMAL="read x < $TMP/data; echo \"\$x\" > /dev/null; y=\$((1 + 2)); test -d /tmp"
+
+wait_ready() {
+	for _ in $(seq 150); do
+		[[ -e $TMP/ready ]] && return 0
+		kill -0 "$bg_pid" 2>/dev/null || break
+		sleep 0.1
+	done
+	echo "  vigil did not become ready: $(tail -5 "$TMP/vigil.err")"
+	return 1
+}
+
+stop_bg() {
+	[[ -n $bg_pid ]] || return 0
+	kill -TERM "$bg_pid"
+	wait "$bg_pid"
+	bg_pid=
+}
+
+anomalies() {	# anomalies FILE [JQ-FILTER]
+	jq -c "select(.kind == \"anomaly\") | select(${2:-true})" "$1" 2>/dev/null
+}
+
+# ---- learn ----
+learn() {
+	local name=learn
+	rm -f "$TMP/ready"
+	"$VIGIL" learn --exe "$WL" --duration 6 --out "$TMP/prof" --ready-file "$TMP/ready" \
+		2>"$TMP/vigil.err" &
+	bg_pid=$!
+	wait_ready || { fail $name "learn did not start"; bg_pid=; return 1; }
+	for _ in $(seq 8); do "$WL" -c "$NORMAL"; done
+	wait "$bg_pid"
+	local rc=$?
+	bg_pid=
+	local p
+	p=$TMP/prof/$(echo "${WL#/}" | tr '/' '_').profile
+	if (( rc != 0 )); then
+		fail $name "vigil learn exited $rc: $(tail -3 "$TMP/vigil.err")"
+		return 1
+	elif [[ ! -s $p ]]; then
+		fail $name "no profile written ($(ls "$TMP/prof"))"
+		return 1
+	elif ! grep -q "^workload exe $WL$" "$p" || ! grep -q "^ngram " "$p" ||
+		! grep -q "^file read $TMP/data " "$p" || ! grep -q "^processes 8$" "$p"; then
+		fail $name "the profile lacks what the workload did: $(head -20 "$p")"
+		return 1
+	fi
+	ok $name
+}
+
+start_run() {	# start_run OUT ARGS...
+	local out=$1
+	shift
+	rm -f "$TMP/ready"
+	"$VIGIL" run --alerts-only --no-policy --stats-interval 0 --output "$out" \
+		--ready-file "$TMP/ready" --profile "$TMP/prof" "$@" 2>"$TMP/vigil.err" &
+	bg_pid=$!
+	wait_ready
+}
+
+# ---- (a) and (b) ----
+detect() {
+	local out=$TMP/detect.jsonl errs="" port=47619
+	start_run "$out" || { fail same_workload "vigil run did not start"; return; }
+	for _ in $(seq 3); do "$WL" -c "$NORMAL"; done
+	sleep 0.5
+	(( $(anomalies "$out" | wc -l) == 0 )) ||
+		fail same_workload "anomalies for the learned workload: $(anomalies "$out" | head -3)"
+	(( $(anomalies "$out" | wc -l) == 0 )) && ok same_workload
+
+	"$WL" -c "$NORMAL; /bin/sh -c true; :"	# not last: bash forks, then the child execs
+	"$WL" -c "$NORMAL; read x < /etc/shadow"
+	"$WL" -c "$NORMAL; exec 3<>/dev/tcp/127.0.0.1/$port" 2>/dev/null
+	sleep 1
+	stop_bg
+	anomalies "$out" '.anomaly.reasons | any(. == "new child /usr/bin/dash")' | grep -q . ||
+		errs+="no 'new child /usr/bin/dash'; "
+	anomalies "$out" '.anomaly.reasons | any(. == "new file read /etc/shadow")' | grep -q . ||
+		errs+="no 'new file read /etc/shadow'; "
+	anomalies "$out" ".anomaly.reasons | any(. == \"new peer tcp 127.0.0.1 $port\")" |
+		grep -q . || errs+="no 'new peer tcp 127.0.0.1 $port'; "
+	anomalies "$out" ".anomaly.profile != \"$WL\" or .anomaly.score < 1" | grep -q . &&
+		errs+="an anomaly without its profile or score; "
+	# the learned behaviour is never a reason
+	anomalies "$out" ".anomaly.reasons | any(test(\"$TMP/data\"))" | grep -q . &&
+		errs+="the learned file was reported; "
+	[[ -z $errs ]] && ok variants_named || fail variants_named "$errs $(anomalies "$out" | head -5)"
+}
+
+# ---- (c) a policy kills the anomalous process ----
+closed_loop() {
+	local name=closed_loop out=$TMP/loop.jsonl rc r
+	cat >"$TMP/kill.yaml" <<EOF
+apiVersion: vigil.dev/v1alpha1
+kind: Policy
+metadata: {name: contain}
+spec:
+  mode: enforce
+  message: "{process.exe} {anomaly.reasons}"
+  rules:
+    - name: kill-on-anomaly
+      kinds: [anomaly]
+      selectors:
+        - score: {ge: 2}
+          profile: ["$WL"]
+      action: kill
+EOF
+	rm -f "$TMP/ready"
+	"$VIGIL" run --alerts-only --stats-interval 0 --output "$out" --ready-file "$TMP/ready" \
+		--profile "$TMP/prof" --policy "$TMP/kill.yaml" 2>"$TMP/vigil.err" &
+	bg_pid=$!
+	wait_ready || { fail $name "vigil run did not start"; bg_pid=; return; }
+	# reads a credential file, then would spin for 10 s
+	timeout 10 "$WL" -c "$NORMAL; read x < /etc/shadow; SECONDS=0; while (( SECONDS < 9 )); do :; done"
+	rc=$?
+	sleep 0.5
+	stop_bg
+	r=$(jq -c 'select(.kind == "policy" and .policy == "contain")' "$out" | head -1)
+	if (( rc != 137 )); then
+		fail $name "the workload exited $rc, expected 137 (killed by the policy)"
+	elif ! jq -e '.action == "kill" and .by == "user space" and .event.kind == "anomaly" and
+		(.message | test("new file read /etc/shadow"))' <<<"$r" >/dev/null; then
+		fail $name "decision: $r"
+	else
+		ok $name
+	fi
+}
+
+# ---- seccomp from the profile: the workload runs unchanged, one new syscall is refused ----
+sandbox() {
+	local name=sandbox_from_profile p out=$TMP/sb.jsonl rc errs=""
+	p=$TMP/prof/$(echo "${WL#/}" | tr '/' '_').profile
+	"$VIGIL" sandbox --profile "$p" --output "$out" -- "$WL" -c "$NORMAL; echo same" >"$TMP/sb1" 2>&1
+	rc=$?
+	(( rc == 0 )) && [[ $(cat "$TMP/sb1") == same ]] || errs+="the learned workload failed ($rc: $(head -c 300 "$TMP/sb1")); "
+	[[ -s $out ]] && errs+="the learned workload was reported: $(head -c 300 "$out"); "
+	"$VIGIL" sandbox --profile "$p" --output "$out" -- "$WL" -c "$NORMAL; kill -0 \$\$; echo rc=\$?" \
+		>"$TMP/sb2" 2>&1
+	grep -q "rc=1" "$TMP/sb2" || errs+="kill(2) was not refused: $(head -c 300 "$TMP/sb2"); "
+	jq -e -s 'length == 1 and .[0].syscall == "kill" and .[0].action == "errno"' "$out" >/dev/null ||
+		errs+="reports: $(head -c 400 "$out"); "
+	"$VIGIL" profile seccomp "$p" -o "$TMP/oci.json" 2>/dev/null &&
+		jq -e '.defaultAction == "SCMP_ACT_ERRNO" and (.syscalls[0].names | index("read") != null)' \
+		"$TMP/oci.json" >/dev/null || errs+="vigil profile seccomp: $(head -c 300 "$TMP/oci.json" 2>&1); "
+	[[ -z $errs ]] && ok $name || fail $name "$errs"
+}
+
+if learn; then
+	detect
+	closed_loop
+	sandbox
+fi
+echo "$passed passed, $failed failed, $skipped skipped"
+(( failed == 0 ))
