@@ -164,6 +164,11 @@ static struct vg_model_gram *gram_get(struct vg_model *m, const uint16_t *nrs, s
 	return g;
 }
 
+static uint64_t sat_add(uint64_t a, uint64_t b)
+{
+	return a + b < a ? UINT64_MAX : a + b;
+}
+
 /* Ney's discount from the counts of counts; 0.75 when they say nothing. */
 static double ney_discount(uint64_t n1, uint64_t n2)
 {
@@ -225,22 +230,24 @@ int vg_model_init(struct vg_model *m, const struct vg_profile *p, const struct v
 	for (size_t i = 0; i < nbase; i++) {
 		struct vg_model_gram *g = base[i], *h = gram_get(m, g->nr, g->len - 1u);
 
-		h->raw_sum += g->count;
+		h->raw_sum = sat_add(h->raw_sum, g->count);
 		h->raw_types++;
 		if (g->count == 1)
 			n1r[g->len]++;
 		else if (g->count == 2)
 			n2r[g->len]++;
 	}
-	/* context sums, continuation (any gram with cont > 0 has a context) */
+	/* context sums, continuation.  Inserting while walking the table is
+	 * safe: it never grows, so no entry moves, and what is inserted has no
+	 * continuation count to visit. */
 	for (size_t i = 0; i < m->cap; i++) {
-		struct vg_model_gram *g = &m->slots[i];
+		struct vg_model_gram *g = &m->slots[i], *h;
 
 		if (!g->used || !g->len || !g->cont)
 			continue;
-		base[0] = gram_get(m, g->nr, g->len - 1u);
-		base[0]->cont_sum += g->cont;
-		base[0]->cont_types++;
+		h = gram_get(m, g->nr, g->len - 1u);
+		h->cont_sum += g->cont;
+		h->cont_types++;
 		if (g->cont == 1)
 			n1c[g->len]++;
 		else if (g->cont == 2)
