@@ -14,6 +14,7 @@
 #include "cmd.h"
 #include "log.h"
 #include "profile.h"
+#include "profile_policy.h"
 #include "seccomp_gen.h"
 
 #define TOP_N 10
@@ -24,6 +25,7 @@ static const char profile_usage[] =
 	"       vigil profile merge A B... -o OUT\n"
 	"       vigil profile seccomp FILE [-o OUT] [--default-action errno|kill|log]\n"
 	"                             [--allow-startup]\n"
+	"       vigil profile policy FILE [-o OUT] [--enforce]\n"
 	"\n"
 	"  show    a summary: workload, counts, top syscalls, n-grams, programs,\n"
 	"          files, peers, listening sockets, credential changes, rates\n"
@@ -31,6 +33,9 @@ static const char profile_usage[] =
 	"          that differ (\"~ KEY A -> B\"); exit 0 same, 1 different, 2 trouble\n"
 	"  merge   add profiles of one workload (replicas, several learning runs):\n"
 	"          counts add up, sets are united, the largest window is kept\n"
+	"  policy  a vigil policy (docs/policies.md) allowing the programs, peers,\n"
+	"          listening ports and uids the profile saw and acting on anything else\n"
+	"          (audit: alert; --enforce: kill)\n"
 	"  seccomp an OCI / Docker seccomp profile allowing the syscalls the profile\n"
 	"          saw (docker run --security-opt seccomp=OUT; vigil sandbox --profile\n"
 	"          runs a command under it and reports what it blocks: docs/sandbox.md)\n"
@@ -348,10 +353,70 @@ out:
 	return rc;
 }
 
+/* vigil profile policy FILE [-o OUT] [--enforce] */
+static int profile_policy(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "out", required_argument, NULL, 'o' },
+		{ "enforce", no_argument, NULL, 'e' },
+		{ "help", no_argument, NULL, 'h' },
+		{},
+	};
+	const char *out = NULL;
+	bool enforce = false;
+	struct vg_profile p;
+	FILE *f = stdout;
+	int c, rc = VG_EXIT_FAIL, err;
+
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":o:h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'o':
+			out = optarg;
+			break;
+		case 'e':
+			enforce = true;
+			break;
+		case 'h':
+			fputs(profile_usage, stdout);
+			return VG_EXIT_OK;
+		case ':':
+			return usage_error("policy: option '%s' needs a value", argv[optind - 1]);
+		default:
+			return usage_error("policy: unknown option '%s'", argv[optind - 1]);
+		}
+	}
+	if (argc - optind != 1)
+		return usage_error("policy: give one profile");
+	if (load(&p, argv[optind]))
+		return VG_EXIT_FAIL;
+	if (out && strcmp(out, "-") && !(f = fopen(out, "we"))) {
+		vg_error("cannot write '%s': %s", out, strerror(errno));
+		goto done;
+	}
+	err = vg_profile_policy_write(f, &p, argv[optind], enforce);
+	if (err == -EINVAL)
+		vg_error("%s: not a profile of an executable (workload exe): a policy names "
+			 "the binary it allows things for", argv[optind]);
+	else if (err)
+		vg_error("cannot write the policy: %s", strerror(-err));
+	else
+		rc = VG_EXIT_OK;
+	if (f != stdout && fclose(f) && rc == VG_EXIT_OK) {
+		vg_error("cannot write '%s': %s", out, strerror(errno));
+		rc = VG_EXIT_FAIL;
+	}
+done:
+	vg_profile_release(&p);
+	return rc;
+}
+
 static const struct {
 	const char *name;
 	int (*fn)(int argc, char **argv);
 } subcommands[] = {
+	{ "policy", profile_policy },
 	{ "show", profile_show },
 	{ "diff", profile_diff },
 	{ "merge", profile_merge },
@@ -365,7 +430,7 @@ int cmd_profile(int argc, char **argv)
 		return VG_EXIT_OK;
 	}
 	if (argc < 2)
-		return usage_error("missing subcommand (show, diff, merge or seccomp)");
+		return usage_error("missing subcommand (show, diff, merge, policy or seccomp)");
 	for (size_t i = 0; i < sizeof(subcommands) / sizeof(subcommands[0]); i++)
 		if (!strcmp(argv[1], subcommands[i].name))
 			return subcommands[i].fn(argc - 1, argv + 1);

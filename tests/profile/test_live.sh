@@ -9,7 +9,9 @@
 #       instead of running to its end, and the decision is reported;
 #   (d) the profile as a seccomp allow-list (vigil sandbox --profile): the
 #       workload runs unchanged, a variant's one new syscall gets EPERM and
-#       is reported by name; `vigil profile seccomp` writes it as OCI JSON.
+#       is reported by name; `vigil profile seccomp` writes it as OCI JSON;
+#   (e) `vigil profile policy --enforce`: accepted by `vigil policy check`;
+#       loaded, the learned workload runs untouched and a new child is killed.
 # Needs root and jq.  Ends with "N passed, N failed, N skipped".
 set -u
 VIGIL=$(realpath "${VIGIL:-build/vigil}")
@@ -179,10 +181,38 @@ sandbox() {
 	[[ -z $errs ]] && ok $name || fail $name "$errs"
 }
 
+# ---- a policy generated from the profile ----
+generated_policy() {
+	local name=generated_policy p out=$TMP/gen.jsonl errs="" r
+	p=$TMP/prof/$(echo "${WL#/}" | tr '/' '_').profile
+	if ! "$VIGIL" profile policy "$p" --enforce -o "$TMP/gen.yaml" 2>"$TMP/gen.err" ||
+		! "$VIGIL" policy check "$TMP/gen.yaml" >/dev/null 2>>"$TMP/gen.err"; then
+		fail $name "generated policy not accepted: $(cat "$TMP/gen.err")"
+		return
+	fi
+	rm -f "$TMP/ready"
+	"$VIGIL" run --alerts-only --stats-interval 0 --output "$out" --ready-file "$TMP/ready" \
+		--policy "$TMP/gen.yaml" 2>"$TMP/vigil.err" &
+	bg_pid=$!
+	wait_ready || { fail $name "vigil run did not start"; bg_pid=; return; }
+	"$WL" -c "$NORMAL; echo untouched" >"$TMP/g1" 2>&1
+	[[ $(cat "$TMP/g1") == untouched ]] || errs+="the learned workload was disturbed: $(cat "$TMP/g1"); "
+	"$WL" -c "$NORMAL; /bin/sleep 5; echo rc=\$?" >"$TMP/g2" 2>&1
+	sleep 0.5
+	stop_bg
+	grep -q "rc=137" "$TMP/g2" || errs+="the new child was not killed: $(cat "$TMP/g2"); "
+	r=$(jq -c 'select(.kind == "policy")' "$out")
+	(( $(grep -c . <<<"$r") == 1 )) || errs+="decisions: $r; "
+	jq -e '.rule == "new-child" and .action == "kill" and .event.process.exe == "/usr/bin/sleep"' \
+		<<<"$r" >/dev/null || errs+="decision: $r; "
+	[[ -z $errs ]] && ok $name || fail $name "$errs"
+}
+
 if learn; then
 	detect
 	closed_loop
 	sandbox
+	generated_policy
 fi
 echo "$passed passed, $failed failed, $skipped skipped"
 (( failed == 0 ))
