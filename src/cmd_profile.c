@@ -291,6 +291,31 @@ static int profile_merge(int argc, char **argv)
 
 /* --- dispatch ------------------------------------------------------------------ */
 
+/* The output: `out`, or stdout for NULL or "-".  NULL (logged) on failure. */
+static FILE *out_open(const char *out)
+{
+	FILE *f;
+
+	if (!out || !strcmp(out, "-"))
+		return stdout;
+	f = fopen(out, "we");
+	if (!f)
+		vg_error("cannot write '%s': %s", out, strerror(errno));
+	return f;
+}
+
+/* Close it; rc, or VG_EXIT_FAIL when the last writes failed. */
+static int out_close(FILE *f, const char *out, int rc)
+{
+	if (!f || f == stdout)
+		return rc;
+	if (fclose(f) && rc == VG_EXIT_OK) {
+		vg_error("cannot write '%s': %s", out, strerror(errno));
+		rc = VG_EXIT_FAIL;
+	}
+	return rc;
+}
+
 /* vigil profile seccomp FILE [-o OUT] [--default-action A] [--allow-startup] */
 static int profile_seccomp(int argc, char **argv)
 {
@@ -305,7 +330,7 @@ static int profile_seccomp(int argc, char **argv)
 	const char *out = NULL;
 	bool startup = false;
 	struct vg_sysnames names;
-	FILE *f = stdout;
+	FILE *f;
 	int c, rc = VG_EXIT_FAIL;
 
 	optind = 1;
@@ -338,16 +363,12 @@ static int profile_seccomp(int argc, char **argv)
 	if (vg_sysnames_add_profile(&names, argv[optind]) ||
 	    (startup && vg_sysnames_add_startup(&names)))
 		goto out;
-	if (out && strcmp(out, "-") && !(f = fopen(out, "we"))) {
-		vg_error("cannot write '%s': %s", out, strerror(errno));
+	f = out_open(out);
+	if (!f)
 		goto out;
-	}
 	if (!vg_seccomp_write_oci(f, (const char *const *)names.v, names.n, def))
 		rc = VG_EXIT_OK;
-	if (f != stdout && fclose(f) && rc == VG_EXIT_OK) {
-		vg_error("cannot write '%s': %s", out, strerror(errno));
-		rc = VG_EXIT_FAIL;
-	}
+	rc = out_close(f, out, rc);
 out:
 	vg_sysnames_release(&names);
 	return rc;
@@ -365,7 +386,7 @@ static int profile_policy(int argc, char **argv)
 	const char *out = NULL;
 	bool enforce = false;
 	struct vg_profile p;
-	FILE *f = stdout;
+	FILE *f;
 	int c, rc = VG_EXIT_FAIL, err;
 
 	optind = 1;
@@ -391,10 +412,9 @@ static int profile_policy(int argc, char **argv)
 		return usage_error("policy: give one profile");
 	if (load(&p, argv[optind]))
 		return VG_EXIT_FAIL;
-	if (out && strcmp(out, "-") && !(f = fopen(out, "we"))) {
-		vg_error("cannot write '%s': %s", out, strerror(errno));
+	f = out_open(out);
+	if (!f)
 		goto done;
-	}
 	err = vg_profile_policy_write(f, &p, argv[optind], enforce);
 	if (err == -EINVAL)
 		vg_error("%s: not a profile of an executable (workload exe): a policy names "
@@ -403,10 +423,7 @@ static int profile_policy(int argc, char **argv)
 		vg_error("cannot write the policy: %s", strerror(-err));
 	else
 		rc = VG_EXIT_OK;
-	if (f != stdout && fclose(f) && rc == VG_EXIT_OK) {
-		vg_error("cannot write '%s': %s", out, strerror(errno));
-		rc = VG_EXIT_FAIL;
-	}
+	rc = out_close(f, out, rc);
 done:
 	vg_profile_release(&p);
 	return rc;

@@ -137,6 +137,22 @@ static void policy_name(const char *workload, char *out, size_t len)
 		snprintf(out, len, "profile-workload");
 }
 
+/* One rule: `who` (parent or binary) is the workload, an optional extra
+ * condition line, and the allow-list as a negated field. */
+static void rule(FILE *f, const char *name, const char *kind, const char *who, const char *wl,
+		 const char *extra, const char *not_key, const struct vg_profile_strmap *m,
+		 item_fn fn, bool match, const char *action)
+{
+	fprintf(f, "    - name: %s\n      kinds: [%s]\n      selectors:\n", name, kind);
+	fprintf(f, "        - %s: {exact: [", who);
+	yq(f, wl);
+	fprintf(f, "]}\n");
+	if (extra)
+		fprintf(f, "          %s\n", extra);
+	key_list(f, not_key, m, fn, match);
+	fprintf(f, "      action: %s\n", action);
+}
+
 int vg_profile_policy_write(FILE *f, const struct vg_profile *p, const char *source,
 			    bool enforce)
 {
@@ -163,36 +179,14 @@ int vg_profile_policy_write(FILE *f, const struct vg_profile *p, const char *sou
 	fprintf(f, "  message: \"{process.exe} ({process.pid}) did what its profile never did: {rule}\"\n");
 	fprintf(f, "  rules:\n");
 
-	/* programs it starts */
-	fprintf(f, "    - name: new-child\n      kinds: [exec]\n      selectors:\n");
-	fprintf(f, "        - parent: {exact: [");
-	yq(f, wl);
-	fprintf(f, "]}\n");
-	key_list(f, "notBinary", &p->exec, list_item, true);
-	fprintf(f, "      action: %s\n", action);
-
-	/* peers */
-	fprintf(f, "    - name: new-peer\n      kinds: [connect]\n      selectors:\n");
-	fprintf(f, "        - binary: {exact: [");
-	yq(f, wl);
-	fprintf(f, "]}\n          family: [ipv4, ipv6]\n");
-	key_list(f, "notAddress", &p->connect, peer_addr, false);
-	fprintf(f, "      action: %s\n", action);
-
-	/* listening ports */
-	fprintf(f, "    - name: new-listen\n      kinds: [bind]\n      selectors:\n");
-	fprintf(f, "        - binary: {exact: [");
-	yq(f, wl);
-	fprintf(f, "]}\n          family: [ipv4, ipv6]\n");
-	key_list(f, "notPort", &p->listen, listen_port, false);
-	fprintf(f, "      action: %s\n", action);
-
-	/* credential changes */
-	fprintf(f, "    - name: new-credentials\n      kinds: [priv]\n      selectors:\n");
-	fprintf(f, "        - binary: {exact: [");
-	yq(f, wl);
-	fprintf(f, "]}\n");
-	key_list(f, "notEuid", &p->cred, cred_euid, false);
-	fprintf(f, "      action: %s\n", action);
+	/* the programs it starts, its peers, its listening ports, its uids */
+	rule(f, "new-child", "exec", "parent", wl, NULL, "notBinary", &p->exec, list_item, true,
+	     action);
+	rule(f, "new-peer", "connect", "binary", wl, "family: [ipv4, ipv6]", "notAddress",
+	     &p->connect, peer_addr, false, action);
+	rule(f, "new-listen", "bind", "binary", wl, "family: [ipv4, ipv6]", "notPort", &p->listen,
+	     listen_port, false, action);
+	rule(f, "new-credentials", "priv", "binary", wl, NULL, "notEuid", &p->cred, cred_euid,
+	     false, action);
 	return ferror(f) ? -EIO : 0;
 }
