@@ -44,6 +44,7 @@
 #include "fsutil.h"
 #include "log.h"
 #include "mounts.h"
+#include "netif.h"
 #include "probe.h"
 
 /* Raw instructions: every probe program is "r0 = imm; exit". */
@@ -616,26 +617,6 @@ cleanup:
 	return err;
 }
 
-static int link_up(const char *name)
-{
-	struct ifreq ifr = {};
-	int fd, err = 0;
-
-	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return -errno;
-	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", name);
-	if (ioctl(fd, SIOCGIFFLAGS, &ifr) < 0) {
-		err = -errno;
-		goto cleanup;
-	}
-	ifr.ifr_flags |= IFF_UP;
-	if (ioctl(fd, SIOCSIFFLAGS, &ifr) < 0)
-		err = -errno;
-cleanup:
-	close(fd);
-	return err;
-}
 
 static int xdp_try(struct vg_feature_result *r, int prog, const char *ifname, __u32 mode)
 {
@@ -667,7 +648,7 @@ static void xdp_child(int prog, struct xdp_report *rep)
 		note(&rep->native, err, "unshare netns: %s", strerror(-err));
 		return;
 	}
-	err = link_up("lo");
+	err = vg_link_up("lo");
 	if (err)
 		note(&rep->generic, err, "bring up lo: %s", strerror(-err));
 	else

@@ -32,6 +32,7 @@
 #include <time.h>
 
 #include "harness.h"
+#include "netif.h"
 #include "cgaction.h"
 #include "mounts.h"
 #include "netctl.h"
@@ -333,22 +334,6 @@ static void on_fatal_signal(int sig)
 	raise(sig);
 }
 
-static bool lo_up(void)
-{
-	struct ifreq ifr = {};
-	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	bool ok;
-
-	if (fd < 0)
-		return false;
-	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "lo");
-	ok = !ioctl(fd, SIOCGIFFLAGS, &ifr);
-	ifr.ifr_flags |= IFF_UP;
-	ok = ok && !ioctl(fd, SIOCSIFFLAGS, &ifr);
-	close(fd);
-	return ok;
-}
-
 static bool fixture(void)
 {
 	if (fx.ready)
@@ -390,7 +375,7 @@ static bool fixture(void)
 	/* Sockets exist only in this private namespace from here on. */
 	if (!ASSERT_OK(unshare(CLONE_NEWNET) ? -errno : 0, "unshare(CLONE_NEWNET)"))
 		return false;
-	if (!ASSERT_TRUE(lo_up(), "bring lo up in the private netns"))
+	if (!ASSERT_OK(vg_link_up("lo"), "bring lo up in the private netns"))
 		return false;
 	fx.ready = true;
 	return true;

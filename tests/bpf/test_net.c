@@ -26,6 +26,7 @@
 #include <sys/wait.h>
 
 #include "harness.h"
+#include "netif.h"
 #include "collect.h"
 
 #define BIG_TRANSFER	(10u << 20)	/* client -> server */
@@ -36,26 +37,9 @@ static struct collector c;
 /* Move into a fresh network namespace and bring its loopback up. */
 static bool private_netns(void)
 {
-	struct ifreq ifr = {};
-	int fd;
-
 	if (!ASSERT_OK(unshare(CLONE_NEWNET) ? -errno : 0, "unshare(CLONE_NEWNET)"))
 		return false;
-	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	if (!ASSERT_GE(fd, 0, "socket for ioctl"))
-		return false;
-	strcpy(ifr.ifr_name, "lo");
-	if (!ASSERT_OK(ioctl(fd, SIOCGIFFLAGS, &ifr) ? -errno : 0, "SIOCGIFFLAGS lo")) {
-		close(fd);
-		return false;
-	}
-	ifr.ifr_flags |= IFF_UP;
-	if (!ASSERT_OK(ioctl(fd, SIOCSIFFLAGS, &ifr) ? -errno : 0, "SIOCSIFFLAGS lo up")) {
-		close(fd);
-		return false;
-	}
-	close(fd);
-	return true;
+	return ASSERT_OK(vg_link_up("lo"), "lo up");
 }
 
 static bool setup_backend(enum vg_attach_backend b)
