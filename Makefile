@@ -79,6 +79,10 @@ $(BUILD)/bpf/%.bpf.o: bpf/%.bpf.c $(BPF_HDRS) $(BUILD)/vmlinux.h
 	@mkdir -p $(@D)
 	$(CLANG) $(BPF_CFLAGS) -c $< -o $@
 
+# exec hands out profile ids with an atomic fetch-and-add (BPF_FETCH, v3
+# instructions, kernels 5.12+; lib/profile.bpf.h)
+$(BUILD)/bpf/process/exec.bpf.o: BPF_CFLAGS += -mcpu=v3
+
 # Link the programs into their objects, then generate the skeletons.
 $(BUILD)/vigil.bpf.o: $(BPF_MAIN)
 	$(BPFTOOL) gen object $@ $^

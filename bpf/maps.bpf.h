@@ -229,7 +229,9 @@ struct {
 } vg_pol_sys SEC(".maps") __weak;
 
 /* ---- behaviour profiles (include/vigil/profile.h) ----------------------
- * Writer: src/profile_kernel.c (exe, ngrams), profile/ (learn, tasks).
+ * Writers: src/profile_kernel.c (exe, scopes, modes, next, ngrams),
+ * lib/profile.bpf.h (exe, modes, next: ids for a scope's executables),
+ * profile/ (learn, tasks).
  * Readers: lib/profile.bpf.h, profile/, src/profile_kernel.c (learn). */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -237,6 +239,31 @@ struct {
 	__type(key, struct vg_prof_exe_key);
 	__type(value, struct vg_prof_exe_val);
 } vg_prof_exe SEC(".maps") __weak;
+
+/* Cgroups learned as a whole: cgroup v2 id -> the template of the profiles
+ * their executables get (mode, window, threshold). */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, VG_PROF_SCOPES_MAX);
+	__type(key, __u64);
+	__type(value, struct vg_prof_exe_val);
+} vg_prof_scopes SEC(".maps") __weak;
+
+/* Profile id -> what it does now (profile_id, mode, window, threshold). */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, VG_PROF_EXE_MAX + 1);
+	__type(key, __u32);
+	__type(value, struct vg_prof_exe_val);
+} vg_prof_modes SEC(".maps") __weak;
+
+/* [0]: the next profile id the kernel hands out (user space sets it). */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u32);
+} vg_prof_next SEC(".maps") __weak;
 
 struct {
 	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);

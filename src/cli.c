@@ -10,8 +10,8 @@
 
 #include "cli.h"
 #include "detect.h"
+#include "workload.h"
 #include "engine.h"
-#include "learn.h"
 #include "cmd.h"
 #include "log.h"
 
@@ -86,11 +86,44 @@ bool vg_cli_filter_match(const struct vg_cli_filter *f, const struct vg_event_vi
 	return true;
 }
 
+int vg_cli_push(char ***v, size_t *n, char *s)
+{
+	char **nv = realloc(*v, (*n + 1) * sizeof(*nv));
+
+	if (!nv)
+		return -1;
+	nv[(*n)++] = s;
+	*v = nv;
+	return 0;
+}
+
+int64_t vg_cli_parse_duration_ms(const char *s)
+{
+	char *end;
+	unsigned long long v;
+
+	if (*s < '0' || *s > '9')
+		return -1;
+	v = strtoull(s, &end, 10);
+	if (v == 0 || v > 1000000)
+		return -1;
+	if (!*end || !strcmp(end, "s"))
+		return (int64_t)v * 1000;
+	if (!strcmp(end, "ms"))
+		return (int64_t)v;
+	if (!strcmp(end, "m"))
+		return (int64_t)v * 60000;
+	if (!strcmp(end, "h"))
+		return (int64_t)v * 3600000;
+	return -1;
+}
+
 struct stream {
 	const struct vg_cli_opts *opts;
 	struct vg_output out;
 	struct vg_engine *engine;	/* NULL: no policies */
 	struct vg_detect *detect;	/* NULL: no profiles */
+	struct vg_workloads *workloads;	/* NULL: no profiles */
 };
 
 static int stream_event(const struct vg_event_view *ev, void *ctx)
@@ -98,6 +131,7 @@ static int stream_event(const struct vg_event_view *ev, void *ctx)
 	struct stream *s = ctx;
 
 	if (s->detect) {
+		vg_workloads_on_event(s->workloads, ev);
 		vg_detect_on_event(s->detect, ev);
 		if (ev->hdr->type == VG_EV_ANOMALY)
 			return 0;	/* reported by the detector, scored */
@@ -113,10 +147,22 @@ static int stream_event(const struct vg_event_view *ev, void *ctx)
 static void stream_anomaly(const struct vg_event_view *ev, void *ctx)
 {
 	struct stream *s = ctx;
+	struct vg_anomaly_view av = *ev->anomaly_view;
+	struct vg_event_view v = *ev;
 
-	vg_output_event(&s->out, ev);
+	av.mode = vg_workloads_on_anomaly(s->workloads, ev);
+	v.anomaly_view = &av;
+	vg_output_event(&s->out, &v);
 	if (s->engine)
-		vg_engine_on_event(s->engine, ev);
+		vg_engine_on_event(s->engine, &v);
+}
+
+/* A workload moved between learn, audit and enforce. */
+static void stream_workload(const struct vg_workload_change *c, void *ctx)
+{
+	struct stream *s = ctx;
+
+	vg_output_workload(&s->out, c);
 }
 
 static void stream_report(const struct vg_engine_report *r, void *ctx)
@@ -130,8 +176,9 @@ static int stream_tick(void *ctx)
 {
 	struct stream *s = ctx;
 
+	vg_workloads_tick(s->workloads);
 	if (!s->engine)
-		return 0;
+		return vg_output_flush(&s->out);
 	if (reload_requested) {
 		reload_requested = 0;
 		vg_info("SIGHUP: reloading the policies");
@@ -278,15 +325,23 @@ int vg_cli_stream(const struct vg_cli_opts *o)
 		}
 	}
 	if (s.detect) {
-		int n = vg_learn_load_profiles(o->profile_dir, o->anomaly_threshold, &agent.sensor,
-					       s.detect);
+		struct vg_workloads_opts wo = {
+			.dir = o->profile_dir,
+			.threshold = o->anomaly_threshold,
+			.promote_ns = o->promote_ns,
+			.budget = o->alarm_budget,
+			.budget_ns = o->alarm_budget_ns,
+			.on_change = stream_workload,
+			.ctx = &s,
+		};
 
-		if (n < 0) {
-			err = n;
+		s.workloads = vg_workloads_load(&wo, &agent.sensor, s.detect);
+		if (!s.workloads) {
+			err = -EINVAL;
 			goto cleanup;
 		}
-		vg_info("profiles: %d loaded from %s", n, o->profile_dir);
-		err = 0;
+		vg_info("profiles: %zu loaded from %s", vg_workloads_count(s.workloads),
+			o->profile_dir);
 	}
 	vg_info("ready: sensors attached (%s backend for scheduler hooks, %zu file watches%s)",
 		vg_backend_name(agent.sensor.backend), wl.n,
@@ -305,6 +360,7 @@ cleanup:
 		vg_engine_tick(s.engine);	/* the last decisions' reports */
 	vg_engine_free(s.engine);
 	vg_agent_stop(&agent);
+	vg_workloads_free(s.workloads);
 	vg_detect_free(s.detect);
 	vg_watchlist_release(&wl);
 	vg_output_close(&s.out);

@@ -52,6 +52,9 @@ struct vg_cli_opts {
 	const char *profile_dir;	/* NULL: no detection */
 	uint32_t anomaly_threshold;	/* unseen windows of the last 32; 0: default */
 	double anomaly_score;		/* report at this score; 0: default */
+	uint64_t promote_ns;		/* --promote: learn/audit periods; 0: no promotion */
+	uint32_t alarm_budget;		/* --alarm-budget N/PERIOD */
+	uint64_t alarm_budget_ns;	/* 0: no budget */
 };
 
 /* Does the event pass the user-space filters? */
@@ -62,6 +65,12 @@ int vg_cli_parse_backend(const char *s, enum vg_attach_backend *b);
 
 /* Parse a pid / a positive integer option; -EINVAL on junk. */
 int vg_cli_parse_u32(const char *s, uint32_t *out);
+
+/* Append s to an array of n strings (grown with realloc); -1 when out of memory. */
+int vg_cli_push(char ***v, size_t *n, char *s);
+
+/* "90", "90s", "500ms", "5m", "2h" -> milliseconds (positive); -1 on junk. */
+int64_t vg_cli_parse_duration_ms(const char *s);
 
 /* Start the agent, print events until SIGINT/SIGTERM, then final stats.
  * Returns the exit status. */

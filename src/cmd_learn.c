@@ -21,6 +21,8 @@
 
 static const char learn_usage[] =
 	"usage: vigil learn --exe PATH [--exe PATH]... --duration D --out DIR [--window N]\n"
+	"       vigil learn --scope cgroup --cgroup PATH... [--exe PATH]... --duration D --out DIR\n"
+	"       vigil learn --scope container [--container ID]... [--exe PATH]... --duration D --out DIR\n"
 	"       vigil learn --from-traces DIR --out FILE [--window N]\n"
 	"\n"
 	"Live: learn what each executable does while it runs, for D (30s, 5m, 1h;\n"
@@ -31,6 +33,13 @@ static const char learn_usage[] =
 	"deviations).  Processes already running it are learned from now on.\n"
 	"\n"
 	"  --exe PATH          an executable to learn (absolute path; repeatable)\n"
+	"  --scope S           exe (default): one profile per executable, wherever it\n"
+	"                      runs; cgroup / container: one per executable and cgroup /\n"
+	"                      container, every executable run there (or only --exe ones)\n"
+	"  --cgroup PATH       a cgroup v2 to learn (as /proc/PID/cgroup writes it, or\n"
+	"                      its directory; repeatable); --scope cgroup\n"
+	"  --container ID      a container (id or prefix; repeatable); --scope container\n"
+	"                      without it learns every container\n"
 	"  --duration D        how long to learn\n"
 	"  --ready-file FILE   created once learning has started\n"
 	"\n"
@@ -50,6 +59,9 @@ static const char learn_usage[] =
 static const struct option learn_options[] = {
 	{ "from-traces", required_argument, NULL, 'f' },
 	{ "exe", required_argument, NULL, 'e' },
+	{ "scope", required_argument, NULL, 's' },
+	{ "cgroup", required_argument, NULL, 'c' },
+	{ "container", required_argument, NULL, 'C' },
 	{ "duration", required_argument, NULL, 'd' },
 	{ "ready-file", required_argument, NULL, 'r' },
 	{ "out", required_argument, NULL, 'o' },
@@ -132,51 +144,42 @@ static void on_learn_signal(int sig)
 	learn_stop = 1;
 }
 
-/* "90", "90s", "500ms", "5m", "2h" -> ms; -1 on junk. */
-static int64_t parse_duration_ms(const char *s)
-{
-	char *end;
-	unsigned long long v;
-
-	if (*s < '0' || *s > '9')
-		return -1;
-	v = strtoull(s, &end, 10);
-	if (v == 0 || v > 1000000)
-		return -1;
-	if (!*end || !strcmp(end, "s"))
-		return (int64_t)v * 1000;
-	if (!strcmp(end, "ms"))
-		return (int64_t)v;
-	if (!strcmp(end, "m"))
-		return (int64_t)v * 60000;
-	if (!strcmp(end, "h"))
-		return (int64_t)v * 3600000;
-	return -1;
-}
-
-static int learn_live(char **exes, size_t n, const char *out, unsigned int window,
-		      int64_t duration_ms, const char *ready)
+static int learn_live(struct vg_learn_opts *o)
 {
 	struct sigaction sa = { .sa_handler = on_learn_signal };
-	struct vg_learn_opts o = {
-		.exes = exes, .n_exes = n, .window = window, .duration_ms = (uint64_t)duration_ms,
-		.out_dir = out, .ready_file = ready, .stop = &learn_stop,
-	};
 
-	for (size_t i = 0; i < n; i++)
-		if (exes[i][0] != '/')
+	for (size_t i = 0; i < o->n_exes; i++)
+		if (o->exes[i][0] != '/')
 			return vg_cli_usage_error(learn_usage, "--exe: '%s' is not an absolute path",
-						  exes[i]);
+						  o->exes[i]);
+	switch (o->scope) {
+	case VG_SCOPE_EXE:
+		if (o->n_targets)
+			return vg_cli_usage_error(learn_usage, "--cgroup and --container need "
+						  "--scope cgroup or --scope container");
+		if (!o->n_exes)
+			return vg_cli_usage_error(learn_usage, "learn: --scope exe needs --exe PATH");
+		break;
+	case VG_SCOPE_CGROUP:
+		if (!o->n_targets)
+			return vg_cli_usage_error(learn_usage, "learn: --scope cgroup needs "
+						  "--cgroup PATH");
+		break;
+	default:
+		break;
+	}
+	o->stop = &learn_stop;
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
-	return vg_learn_live(&o) ? VG_EXIT_FAIL : VG_EXIT_OK;
+	return vg_learn_live(o) ? VG_EXIT_FAIL : VG_EXIT_OK;
 }
 
 int cmd_learn(int argc, char **argv)
 {
 	const char *dir = NULL, *out = NULL, *ready = NULL;
-	char **exes = NULL;
-	size_t n_exes = 0;
+	char **exes = NULL, **targets = NULL;
+	size_t n_exes = 0, n_targets = 0;
+	int scope = VG_SCOPE_EXE, target_scope = VG_SCOPE_NONE;
 	int64_t duration_ms = -1;
 	unsigned int window = VG_NGRAM_DEFAULT;
 	bool quiet = false;
@@ -190,23 +193,38 @@ int cmd_learn(int argc, char **argv)
 		case 'f':
 			dir = optarg;
 			break;
-		case 'e': {
-			char **ne = realloc(exes, (n_exes + 1) * sizeof(*ne));
-
-			if (!ne) {
-				free(exes);
-				return VG_EXIT_FAIL;
-			}
-			exes = ne;
-			exes[n_exes++] = optarg;
+		case 'e':
+			if (vg_cli_push(&exes, &n_exes, optarg))
+				goto nomem;
 			break;
-		}
+		case 's':
+			if (!strcmp(optarg, "exe"))
+				scope = VG_SCOPE_EXE;
+			else if (!strcmp(optarg, "cgroup"))
+				scope = VG_SCOPE_CGROUP;
+			else if (!strcmp(optarg, "container"))
+				scope = VG_SCOPE_CONTAINER;
+			else
+				goto bad_scope;
+			break;
+		case 'c':
+		case 'C':
+			if (target_scope && target_scope != (c == 'c' ? VG_SCOPE_CGROUP :
+							     VG_SCOPE_CONTAINER)) {
+				c = vg_cli_usage_error(learn_usage, "--cgroup and --container "
+						       "exclude each other");
+				goto out;
+			}
+			target_scope = c == 'c' ? VG_SCOPE_CGROUP : VG_SCOPE_CONTAINER;
+			if (vg_cli_push(&targets, &n_targets, optarg))
+				goto nomem;
+			break;
 		case 'd':
-			duration_ms = parse_duration_ms(optarg);
+			duration_ms = vg_cli_parse_duration_ms(optarg);
 			if (duration_ms < 0) {
-				free(exes);
-				return vg_cli_usage_error(learn_usage, "--duration: '%s' is not a "
-							  "duration (30s, 5m, 1h)", optarg);
+				c = vg_cli_usage_error(learn_usage, "--duration: '%s' is not a "
+						       "duration (30s, 5m, 1h)", optarg);
+				goto out;
 			}
 			break;
 		case 'r':
@@ -216,10 +234,12 @@ int cmd_learn(int argc, char **argv)
 			out = optarg;
 			break;
 		case 'w':
-			if (vg_cli_parse_u32(optarg, &v) || v < 1 || v > VG_NGRAM_MAX)
-				return vg_cli_usage_error(learn_usage,
-							  "--window: '%s' is not a number from 1 to %d",
-							  optarg, VG_NGRAM_MAX);
+			if (vg_cli_parse_u32(optarg, &v) || v < 1 || v > VG_NGRAM_MAX) {
+				c = vg_cli_usage_error(learn_usage,
+						       "--window: '%s' is not a number from 1 to %d",
+						       optarg, VG_NGRAM_MAX);
+				goto out;
+			}
 			window = v;
 			break;
 		case 'q':
@@ -227,38 +247,63 @@ int cmd_learn(int argc, char **argv)
 			break;
 		case 'h':
 			fputs(learn_usage, stdout);
-			return VG_EXIT_OK;
+			c = VG_EXIT_OK;
+			goto out;
 		case ':':
-			return vg_cli_usage_error(learn_usage, "option '%s' needs a value",
-						  argv[optind - 1]);
+			c = vg_cli_usage_error(learn_usage, "option '%s' needs a value",
+					       argv[optind - 1]);
+			goto out;
 		default:
-			return vg_cli_usage_error(learn_usage, "unknown option '%s'",
-						  argv[optind - 1]);
+			c = vg_cli_usage_error(learn_usage, "unknown option '%s'", argv[optind - 1]);
+			goto out;
 		}
 	}
 	if (optind < argc) {
-		free(exes);
-		return vg_cli_usage_error(learn_usage, "unexpected argument '%s'", argv[optind]);
+		c = vg_cli_usage_error(learn_usage, "unexpected argument '%s'", argv[optind]);
+		goto out;
 	}
-	if (n_exes) {
-		if (dir) {
-			free(exes);
-			return vg_cli_usage_error(learn_usage, "learn: --exe and --from-traces "
-						  "exclude each other");
-		}
-		if (!out || duration_ms < 0) {
-			free(exes);
-			return vg_cli_usage_error(learn_usage, "learn: --exe needs --duration D "
-						  "and --out DIR");
-		}
-		c = learn_live(exes, n_exes, out, window, duration_ms, ready);
-		free(exes);
-		return c;
+	if (target_scope && target_scope != scope) {
+		c = vg_cli_usage_error(learn_usage, "--%s needs --scope %s",
+				       target_scope == VG_SCOPE_CGROUP ? "cgroup" : "container",
+				       target_scope == VG_SCOPE_CGROUP ? "cgroup" : "container");
+		goto out;
 	}
+	if (n_exes || scope != VG_SCOPE_EXE) {
+		struct vg_learn_opts o = {
+			.scope = scope, .targets = targets, .n_targets = n_targets,
+			.exes = exes, .n_exes = n_exes, .window = window,
+			.duration_ms = (uint64_t)duration_ms, .out_dir = out, .ready_file = ready,
+		};
+
+		if (dir)
+			c = vg_cli_usage_error(learn_usage, "learn: live learning (--exe, --scope) and "
+					       "--from-traces exclude each other");
+		else if (!out || duration_ms < 0)
+			c = vg_cli_usage_error(learn_usage, "learn: live learning needs --duration D "
+					       "and --out DIR");
+		else
+			c = learn_live(&o);
+		goto out;
+	}
+	free(targets);
+	free(exes);
 	if (!dir)
 		return vg_cli_usage_error(learn_usage, "learn: missing --exe PATH or "
 					  "--from-traces DIR");
 	if (!out)
 		return vg_cli_usage_error(learn_usage, "learn: missing --out FILE");
 	return learn_traces(dir, out, window, quiet);
+out:
+	free(exes);
+	free(targets);
+	return c;
+nomem:
+	free(exes);
+	free(targets);
+	return VG_EXIT_FAIL;
+bad_scope:
+	free(exes);
+	free(targets);
+	return vg_cli_usage_error(learn_usage, "--scope: '%s' is not exe, cgroup or container",
+				  optarg);
 }

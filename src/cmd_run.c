@@ -35,6 +35,11 @@ static const char run_usage[] =
 	"  --anomaly-threshold N   unseen syscall windows of the last 32 that make the\n"
 	"                          kernel report (default 4)\n"
 	"  --anomaly-score S       report a process once its score reaches S (default 1)\n"
+	"  --promote D             move workloads on by themselves: learn for D, then\n"
+	"                          audit for D, then enforce (30s, 10m, 24h)\n"
+	"  --alarm-budget N/D      more than N anomaly reports of a workload within D\n"
+	"                          move it back: enforce -> audit (-> learn with\n"
+	"                          --promote); e.g. 3/1h\n"
 	"  --action-cgroup NAME    cgroup directory name for throttle/freeze/quarantine\n"
 	"                          (default: vigil)\n"
 	"  -o, --format FMT        json (default) or text\n"
@@ -51,7 +56,8 @@ static const char run_usage[] =
 	"  -h, --help              this help\n";
 
 enum { OPT_OUTPUT = 256, OPT_STATS, OPT_BACKEND, OPT_READY, OPT_SHOW, OPT_FLOW_INTERVAL,
-       OPT_POLICY, OPT_NO_POLICY, OPT_PROFILE, OPT_ANOMALY_THRESHOLD, OPT_ANOMALY_SCORE, OPT_MODE, OPT_ALERTS, OPT_NET_CGROUP, OPT_XDP, OPT_ACTION_CGROUP };
+       OPT_POLICY, OPT_NO_POLICY, OPT_PROFILE, OPT_ANOMALY_THRESHOLD, OPT_ANOMALY_SCORE, OPT_MODE, OPT_ALERTS, OPT_NET_CGROUP, OPT_XDP, OPT_ACTION_CGROUP,
+       OPT_PROMOTE, OPT_BUDGET };
 
 static const struct option run_options[] = {
 	{ "format", required_argument, NULL, 'o' },
@@ -71,22 +77,12 @@ static const struct option run_options[] = {
 	{ "net-cgroup", required_argument, NULL, OPT_NET_CGROUP },
 	{ "xdp-iface", required_argument, NULL, OPT_XDP },
 	{ "action-cgroup", required_argument, NULL, OPT_ACTION_CGROUP },
+	{ "promote", required_argument, NULL, OPT_PROMOTE },
+	{ "alarm-budget", required_argument, NULL, OPT_BUDGET },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
 	{},
 };
-
-/* Append s to a NULL-free array of argv strings. */
-static int push(char ***v, size_t *n, char *s)
-{
-	char **nv = realloc(*v, (*n + 1) * sizeof(*nv));
-
-	if (!nv)
-		return -1;
-	nv[(*n)++] = s;
-	*v = nv;
-	return 0;
-}
 
 static int run(struct vg_cli_opts *o, int argc, char **argv);
 
@@ -146,7 +142,7 @@ static int run(struct vg_cli_opts *o, int argc, char **argv)
 			show = true;
 			break;
 		case OPT_POLICY:
-			if (push(&o->policy_paths, &o->n_policy_paths, optarg))
+			if (vg_cli_push(&o->policy_paths, &o->n_policy_paths, optarg))
 				return VG_EXIT_FAIL;
 			break;
 		case OPT_PROFILE:
@@ -165,6 +161,29 @@ static int run(struct vg_cli_opts *o, int argc, char **argv)
 			if (*end || end == optarg || !(o->anomaly_score > 0) || o->anomaly_score > 1e6)
 				return vg_cli_usage_error(run_usage, "--anomaly-score: '%s' is not a "
 							  "positive number", optarg);
+			break;
+		}
+		case OPT_PROMOTE: {
+			int64_t ms = vg_cli_parse_duration_ms(optarg);
+
+			if (ms < 0)
+				return vg_cli_usage_error(run_usage, "--promote: '%s' is not a duration "
+							  "(30s, 10m, 24h)", optarg);
+			o->promote_ns = (uint64_t)ms * 1000000ULL;
+			break;
+		}
+		case OPT_BUDGET: {
+			char *slash = strchr(optarg, '/'), num[16];
+			int64_t ms = slash ? vg_cli_parse_duration_ms(slash + 1) : -1;
+
+			if (!slash || (size_t)(slash - optarg) >= sizeof(num) || ms < 0)
+				return vg_cli_usage_error(run_usage, "--alarm-budget: '%s' is not N/D "
+							  "(3/1h: at most 3 reports an hour)", optarg);
+			snprintf(num, sizeof(num), "%.*s", (int)(slash - optarg), optarg);
+			if (vg_cli_parse_u32(num, &o->alarm_budget) && strcmp(num, "0"))
+				return vg_cli_usage_error(run_usage, "--alarm-budget: '%s' is not a "
+							  "count", num);
+			o->alarm_budget_ns = (uint64_t)ms * 1000000ULL;
 			break;
 		}
 		case OPT_NO_POLICY:
@@ -186,7 +205,7 @@ static int run(struct vg_cli_opts *o, int argc, char **argv)
 			o->net_cgroup = optarg;
 			break;
 		case OPT_XDP:
-			if (push(&o->xdp_ifaces, &o->n_xdp_ifaces, optarg))
+			if (vg_cli_push(&o->xdp_ifaces, &o->n_xdp_ifaces, optarg))
 				return VG_EXIT_FAIL;
 			break;
 		case OPT_ACTION_CGROUP:

@@ -78,6 +78,7 @@ void vg_strset_release(struct vg_strset *s)
 void vg_detect_profile_release(struct vg_detect_profile *p)
 {
 	free(p->workload);
+	free(p->scope_of);
 	vg_strset_release(&p->syscalls);
 	vg_strset_release(&p->execs);
 	vg_strset_release(&p->files_read);
@@ -173,19 +174,75 @@ int vg_detect_add(struct vg_detect *d, struct vg_detect_profile *p)
 	return 0;
 }
 
-static long profile_of(const struct vg_detect *d, const char *exe)
+/* Does ev's process belong to p's scope? */
+static bool in_scope(const struct vg_detect_profile *p, const struct vg_event_view *ev)
 {
-	for (size_t i = 0; exe && *exe && i < d->n_profiles; i++)
-		if (!strcmp(d->profiles[i].workload, exe))
-			return (long)i;
-	return -1;
+	const struct vg_container *c = ev ? ev->proc.container : NULL;
+
+	switch (p->scope) {
+	case VG_SCOPE_CGROUP:
+		return ev && ev->proc.cgroup && p->scope_of && !strcmp(ev->proc.cgroup, p->scope_of);
+	case VG_SCOPE_CONTAINER:
+		return c && p->scope_of && !strncmp(c->id, p->scope_of, strlen(p->scope_of));
+	default:
+		return true;
+	}
+}
+
+/* The profile of exe for ev's process: a scoped one whose scope it is in
+ * first, else one of scope exe; -1 when none. */
+static long profile_of(const struct vg_detect *d, const char *exe, const struct vg_event_view *ev)
+{
+	long any = -1;
+
+	for (size_t i = 0; exe && *exe && i < d->n_profiles; i++) {
+		const struct vg_detect_profile *p = &d->profiles[i];
+
+		if (strcmp(p->workload, exe))
+			continue;
+		if (p->scope == VG_SCOPE_CGROUP || p->scope == VG_SCOPE_CONTAINER) {
+			if (in_scope(p, ev))
+				return (long)i;
+		} else if (any < 0) {
+			any = (long)i;
+		}
+	}
+	return any;
 }
 
 const struct vg_detect_profile *vg_detect_find(const struct vg_detect *d, const char *exe)
 {
-	long i = profile_of(d, exe);
+	long i = profile_of(d, exe, NULL);
 
 	return i < 0 ? NULL : &d->profiles[i];
+}
+
+const struct vg_detect_profile *vg_detect_match(const struct vg_detect *d, const char *exe,
+						const struct vg_event_view *ev)
+{
+	long i = profile_of(d, exe, ev);
+
+	return i < 0 ? NULL : &d->profiles[i];
+}
+
+struct vg_detect_profile *vg_detect_by_id(struct vg_detect *d, uint32_t id)
+{
+	for (size_t i = 0; i < d->n_profiles; i++)
+		if (d->profiles[i].id == id)
+			return &d->profiles[i];
+	return NULL;
+}
+
+int vg_detect_replace(struct vg_detect *d, struct vg_detect_profile *p)
+{
+	struct vg_detect_profile *old = vg_detect_by_id(d, p->id);
+
+	if (!old)
+		return -ENOENT;
+	vg_detect_profile_release(old);
+	*old = *p;
+	memset(p, 0, sizeof(*p));
+	return 0;
 }
 
 static struct proc_state *proc_get(struct vg_detect *d, const struct vg_task_ctx *t, size_t prof)
@@ -388,9 +445,11 @@ void vg_detect_on_event(struct vg_detect *d, const struct vg_event_view *ev)
 		return;
 	}
 	/* a profiled workload's new child: about the child, under the parent's profile */
-	if (ev->hdr->type == VG_EV_EXEC && (i = profile_of(d, ev->proc.parent_exe)) >= 0 &&
-	    profile_of(d, ev->proc.exe) < 0) {
+	if (ev->hdr->type == VG_EV_EXEC && (i = profile_of(d, ev->proc.parent_exe, ev)) >= 0 &&
+	    profile_of(d, ev->proc.exe, ev) < 0) {
 		prof = &d->profiles[i];
+		if (prof->learning)
+			return;
 		if (vg_strset_has(&prof->execs, ev->proc.exe))
 			return;
 		p = proc_get(d, t, (size_t)i);
@@ -402,10 +461,18 @@ void vg_detect_on_event(struct vg_detect *d, const struct vg_event_view *ev)
 		novelty(d, p, ev, VG_DETECT_W_EXEC, key);
 		return;
 	}
-	i = profile_of(d, ev->proc.exe);
+	if (ev->hdr->type == VG_EV_ANOMALY) {	/* the kernel says whose */
+		const struct vg_detect_profile *by = vg_detect_by_id(d, ev->anomaly->profile_id);
+
+		i = by ? by - d->profiles : -1;
+	} else {
+		i = profile_of(d, ev->proc.exe, ev);
+	}
 	if (i < 0)
 		return;
 	prof = &d->profiles[i];
+	if (prof->learning)
+		return;
 	p = proc_get(d, t, (size_t)i);
 	if (!p)
 		return;

@@ -38,6 +38,9 @@ void vg_strset_release(struct vg_strset *s);
 struct vg_detect_profile {
 	char *workload;			/* the executable path */
 	uint32_t id;			/* the kernel's profile id */
+	enum vg_profile_scope scope;	/* exe: any process of workload; cgroup / container: */
+	char *scope_of;			/* ... only those in this cgroup (path) / container (id prefix) */
+	bool learning;			/* its workload is learning: nothing is scored */
 	struct vg_strset syscalls;	/* names */
 	struct vg_strset execs;		/* child binaries */
 	struct vg_strset files_read, files_write;	/* paths (a directory followed by slash-star: its files) */
@@ -81,6 +84,17 @@ int vg_detect_add(struct vg_detect *d, struct vg_detect_profile *p);
 
 /* The profile of workload exe, or NULL. */
 const struct vg_detect_profile *vg_detect_find(const struct vg_detect *d, const char *exe);
+
+/* The profile of exe for ev's process (scoped ones first), or NULL. */
+const struct vg_detect_profile *vg_detect_match(const struct vg_detect *d, const char *exe,
+						const struct vg_event_view *ev);
+
+/* The profile with kernel id `id`, or NULL (to change `learning`, say). */
+struct vg_detect_profile *vg_detect_by_id(struct vg_detect *d, uint32_t id);
+
+/* Replace the profile with p's id by p (taken as by vg_detect_add);
+ * -ENOENT when there is none. */
+int vg_detect_replace(struct vg_detect *d, struct vg_detect_profile *p);
 
 /* The keys profiles use, shared with the learner: "tcp 10.0.0.5 3306" for
  * the remote end (local: bind/listen's end), "setuid 1000", and whether a

@@ -378,6 +378,14 @@ static void on_match(struct vg_engine *e, struct eng_rule *er, int kind,
 		emit(e, &r, er, ev);
 		return;
 	}
+	if (ev->hdr->type == VG_EV_ANOMALY && ev->anomaly_view && ev->anomaly_view->mode &&
+	    strcmp(ev->anomaly_view->mode, "enforce")) {
+		/* the workload's profile is not trusted to act on yet (workload.h) */
+		r.mode = "audit";
+		r.skipped = "the workload's profile is in audit mode";
+		emit(e, &r, er, ev);
+		return;
+	}
 	switch (er->rule->action.type) {
 	case VG_ACT_ALERT:
 	case VG_ACT_AUDIT:

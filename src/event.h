@@ -54,6 +54,7 @@ struct vg_anomaly_view {
 	double score;			/* >= 0; the detector's combined score */
 	const char *const *reasons;	/* what was new, one phrase each */
 	size_t n_reasons;
+	const char *mode;		/* the workload's mode (workload.h); NULL: none */
 };
 
 struct vg_event_view {

@@ -9,8 +9,7 @@
  * credential changes, how often); at the end one profile per executable is
  * written (docs/profiles.md).
  *
- * Detection: each profile's windows go into the kernel, its executable is
- * marked for detection, and the user-space detector (detect.h) gets the rest.
+ * Detection and the workloads' lifecycle are workload.h's.
  */
 #ifndef VIGIL_LEARN_H
 #define VIGIL_LEARN_H
@@ -23,7 +22,18 @@
 #include "sensor.h"
 
 struct vg_learn_opts {
-	char **exes;			/* the executables to learn (absolute paths) */
+	/*
+	 * scope VG_SCOPE_EXE: one profile per executable of exes, wherever it
+	 * runs.  VG_SCOPE_CGROUP: one per executable and cgroup of targets
+	 * (paths as /proc/PID/cgroup writes them, or absolute directories);
+	 * VG_SCOPE_CONTAINER: one per executable and container whose id
+	 * starts with one of targets (none: every container).  With a scope,
+	 * exes restricts the executables (none: every one run there).
+	 */
+	enum vg_profile_scope scope;
+	char **targets;
+	size_t n_targets;
+	char **exes;			/* absolute paths */
 	size_t n_exes;
 	unsigned int window;		/* 1..VG_NGRAM_MAX; 0: VG_NGRAM_DEFAULT */
 	uint64_t duration_ms;
@@ -38,13 +48,9 @@ int vg_learn_live(const struct vg_learn_opts *o);
 /* The file a workload's profile goes to in dir: "usr_sbin_mysqld.profile". */
 void vg_learn_profile_path(const char *dir, const char *exe, char *buf, size_t len);
 
-/*
- * Load every *.profile of dir: their windows and executables into the
- * kernel (detection; an anomaly when `threshold` of the last 32 windows
- * were unseen) and their other dimensions into the detector.  Returns the
- * number of profiles, or -errno (logged, naming FILE:LINE on a bad one).
- */
-int vg_learn_load_profiles(const char *dir, unsigned int threshold, struct vg_sensor *sensor,
-			   struct vg_detect *detect);
+/* What a process of the profile did (a file, net or priv event) into p,
+ * counting it in events[VG_RATE_*]; other events are ignored. */
+void vg_learn_absorb(struct vg_profile *p, uint64_t events[VG_RATE_MAX],
+		     const struct vg_event_view *ev);
 
 #endif /* VIGIL_LEARN_H */

@@ -477,6 +477,7 @@ static void json_anomaly(struct vg_buf *b, const struct vg_event_view *ev)
 	}
 	vg_buf_addc(b, ']');
 	json_u64(b, "profile_id", a->profile_id);
+	json_str_or_null(b, "mode", av ? av->mode : NULL);
 	json_u64(b, "misses", a->misses);
 	json_key(b, "syscalls");
 	vg_buf_addc(b, '[');
@@ -820,6 +821,44 @@ void vg_render_report(struct vg_buf *b, enum vg_format fmt, const struct vg_engi
 }
 
 static int output_write(struct vg_output *o);
+
+/* ---- workload mode changes --------------------------------------------- */
+
+void vg_render_workload(struct vg_buf *b, enum vg_format fmt, const struct vg_workload_change *c)
+{
+	char ts[VG_RFC3339_LEN];
+
+	if (fmt == VG_FMT_TEXT) {
+		vg_format_rfc3339(c->time_ns, ts);
+		vg_buf_addf(b, "%s PROFILE %s", ts, c->profile);
+		if (c->scope_of)
+			vg_buf_addf(b, " %s=%s", c->scope, c->scope_of);
+		vg_buf_addf(b, " mode %s -> %s", c->from, c->to);
+		text_cstr(b, "reason", c->reason);
+		vg_buf_addc(b, '\n');
+		return;
+	}
+	vg_buf_addc(b, '{');
+	json_time(b, "time", c->time_ns);
+	json_str_or_null(b, "kind", "profile_mode");
+	json_key(b, "profile_mode");
+	vg_buf_addc(b, '{');
+	json_str_or_null(b, "profile", c->profile);
+	json_str_or_null(b, "scope", c->scope);
+	json_str_or_null(b, "scope_of", c->scope_of);
+	json_str_or_null(b, "file", c->file);
+	json_u64(b, "profile_id", c->id);
+	json_str_or_null(b, "from", c->from);
+	json_str_or_null(b, "to", c->to);
+	json_str_or_null(b, "reason", c->reason);
+	vg_buf_adds(b, "}}\n");
+}
+
+int vg_output_workload(struct vg_output *o, const struct vg_workload_change *c)
+{
+	vg_render_workload(&o->buf, o->fmt, c);
+	return output_write(o);
+}
 
 int vg_output_report(struct vg_output *o, const struct vg_engine_report *r)
 {

@@ -11,6 +11,7 @@
 #include "buf.h"
 #include "engine.h"
 #include "event.h"
+#include "workload.h"
 
 enum vg_format {
 	VG_FMT_JSON = 0,
@@ -42,6 +43,8 @@ int vg_output_event(struct vg_output *o, const struct vg_event_view *ev);
 /* A policy decision (engine.h) as a "kind": "policy" record. */
 void vg_render_report(struct vg_buf *b, enum vg_format fmt, const struct vg_engine_report *r);
 int vg_output_report(struct vg_output *o, const struct vg_engine_report *r);
+void vg_render_workload(struct vg_buf *b, enum vg_format fmt, const struct vg_workload_change *c);
+int vg_output_workload(struct vg_output *o, const struct vg_workload_change *c);
 int vg_output_stats(struct vg_output *o, const struct vg_agent_stats *st, uint64_t real_ns);
 int vg_output_flush(struct vg_output *o);
 void vg_output_close(struct vg_output *o);

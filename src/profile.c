@@ -45,6 +45,26 @@ static const char *const rate_names[VG_RATE_MAX] = {
 	[VG_RATE_SYSCALL] = "syscall",
 };
 
+static const char *const mode_names[] = {
+	[VG_MODE_NONE] = "",
+	[VG_MODE_LEARN] = "learn",
+	[VG_MODE_AUDIT] = "audit",
+	[VG_MODE_ENFORCE] = "enforce",
+};
+
+const char *vg_profile_mode_name(enum vg_profile_mode m)
+{
+	return (unsigned int)m < ARRAY_SIZE(mode_names) ? mode_names[m] : "?";
+}
+
+int vg_profile_mode_by_name(const char *s)
+{
+	for (int i = VG_MODE_LEARN; i <= VG_MODE_ENFORCE; i++)
+		if (!strcmp(s, mode_names[i]))
+			return i;
+	return -1;
+}
+
 const char *vg_profile_scope_name(enum vg_profile_scope s)
 {
 	return (unsigned int)s < ARRAY_SIZE(scope_names) ? scope_names[s] : "?";
@@ -373,6 +393,7 @@ void vg_profile_init(struct vg_profile *p)
 void vg_profile_release(struct vg_profile *p)
 {
 	free(p->workload);
+	free(p->scope_of);
 	for (size_t i = 0; i < VG_SYSCALL_NR_MAX; i++)
 		free(p->syscall_name[i]);
 	free(p->ngrams.slots);
@@ -490,6 +511,25 @@ static char *canon_token(const char *tok, const char **why)
 }
 
 /* --- adders -------------------------------------------------------------------- */
+
+static bool scope_has_target(enum vg_profile_scope s)
+{
+	return s == VG_SCOPE_CGROUP || s == VG_SCOPE_CONTAINER;
+}
+
+int vg_profile_set_scope(struct vg_profile *p, enum vg_profile_scope scope, const char *what)
+{
+	char *esc = NULL;
+
+	if (scope == VG_SCOPE_NONE || scope_has_target(scope) != (what && *what))
+		return -EINVAL;
+	if (what && !(esc = vg_profile_escape(what)))
+		return -ENOMEM;
+	free(p->scope_of);
+	p->scope_of = esc;
+	p->scope = scope;
+	return 0;
+}
 
 int vg_profile_set_workload(struct vg_profile *p, enum vg_profile_scope kind, const char *what)
 {
@@ -876,7 +916,10 @@ int vg_profile_write(FILE *f, const struct vg_profile *p)
 	if (p->workload)
 		fprintf(f, "workload %s %s\n", vg_profile_scope_name(p->workload_kind), p->workload);
 	if (p->scope != VG_SCOPE_NONE)
-		fprintf(f, "scope %s\n", vg_profile_scope_name(p->scope));
+		fprintf(f, "scope %s%s%s\n", vg_profile_scope_name(p->scope),
+			p->scope_of ? " " : "", p->scope_of ? p->scope_of : "");
+	if (p->mode != VG_MODE_NONE)
+		fprintf(f, "mode %s\n", vg_profile_mode_name(p->mode));
 	if (p->has_learned)
 		fprintf(f, "learned %s %llu\n", p->learned_time,
 			(unsigned long long)p->learned_seconds);
@@ -1098,18 +1141,54 @@ static int ld_workload(struct loader *l)
 
 static int ld_scope(struct loader *l)
 {
-	char c[48];
-	int s, err;
+	char c[48], *what = NULL;
+	const char *why;
+	int s;
 
-	if ((err = ld_fields(l, 2, "scope exe|cgroup|container|traces")))
-		return err;
+	if (l->ntok != 2 && l->ntok != 3)
+		return E("wrong number of fields (expected 'scope exe|traces' or "
+			 "'scope cgroup PATH|container ID')");
 	if (l->p->scope != VG_SCOPE_NONE)
 		return E("duplicate scope (a profile has exactly one)");
 	s = scope_by_name(l->tok[1]);
 	if (s < 0)
 		return E("unknown scope '%s' (exe, cgroup, container or traces)",
 			 clip(l->tok[1], c, sizeof(c)));
+	if (scope_has_target(s) && l->ntok != 3)
+		return E("scope %s needs what it is ('scope %s %s')", l->tok[1], l->tok[1],
+			 s == VG_SCOPE_CGROUP ? "PATH" : "ID");
+	if (!scope_has_target(s) && l->ntok != 2)
+		return E("scope %s takes nothing after it", l->tok[1]);
+	if (l->ntok == 3) {
+		what = canon_token(l->tok[2], &why);
+		if (!what && !why)
+			return -ENOMEM;
+		if (!what)
+			return E("bad name '%s' (%s)", clip(l->tok[2], c, sizeof(c)), why);
+		if (s == VG_SCOPE_CGROUP && what[0] != '/') {
+			free(what);
+			return E("cgroup '%s' is not absolute (as /proc/PID/cgroup writes it: "
+				 "'/system.slice/x.service')", clip(l->tok[2], c, sizeof(c)));
+		}
+	}
 	l->p->scope = s;
+	l->p->scope_of = what;
+	return 0;
+}
+
+static int ld_mode(struct loader *l)
+{
+	char c[48];
+	int m, err;
+
+	if ((err = ld_fields(l, 2, "mode learn|audit|enforce")))
+		return err;
+	if (l->p->mode != VG_MODE_NONE)
+		return E("duplicate mode (a profile has at most one)");
+	m = vg_profile_mode_by_name(l->tok[1]);
+	if (m < 0)
+		return E("unknown mode '%s' (learn, audit or enforce)", clip(l->tok[1], c, sizeof(c)));
+	l->p->mode = m;
 	return 0;
 }
 
@@ -1432,6 +1511,8 @@ static int ld_line(struct loader *l, char *s, size_t len)
 		return ld_workload(l);
 	if (!strcmp(kw, "scope"))
 		return ld_scope(l);
+	if (!strcmp(kw, "mode"))
+		return ld_mode(l);
 	if (!strcmp(kw, "learned"))
 		return ld_learned(l);
 	if (!strcmp(kw, "processes"))
@@ -1457,7 +1538,7 @@ static int ld_line(struct loader *l, char *s, size_t len)
 	if (!strcmp(kw, "rate"))
 		return ld_rate(l);
 	return ld_error(l, l->line, clip(kw, c, 32),
-			"unknown line (expected workload, scope, learned, processes, syscalls, "
+			"unknown line (expected workload, scope, mode, learned, processes, syscalls, "
 			"window, syscall, ngram, exec, file, connect, listen, cred or rate)");
 }
 
@@ -1581,8 +1662,14 @@ int vg_profile_merge(struct vg_profile *dst, const struct vg_profile *src)
 	if (dst->workload && src->workload &&
 	    (dst->workload_kind != src->workload_kind || strcmp(dst->workload, src->workload)))
 		return -EINVAL;
-	if (dst->scope != VG_SCOPE_NONE && src->scope != VG_SCOPE_NONE && dst->scope != src->scope)
+	if (dst->scope != VG_SCOPE_NONE && src->scope != VG_SCOPE_NONE &&
+	    (dst->scope != src->scope || !dst->scope_of != !src->scope_of ||
+	     (dst->scope_of && strcmp(dst->scope_of, src->scope_of))))
 		return -EINVAL;
+	if (dst->scope == VG_SCOPE_NONE && src->scope_of && !(dst->scope_of = strdup(src->scope_of)))
+		return -ENOMEM;
+	if (dst->mode == VG_MODE_NONE)
+		dst->mode = src->mode;
 	if (!dst->workload && src->workload) {
 		dst->workload = strdup(src->workload);
 		if (!dst->workload)
@@ -1773,9 +1860,17 @@ int vg_profile_diff(FILE *f, const struct vg_profile *a, const struct vg_profile
 				b->workload);
 		count += !!a->workload + !!b->workload;
 	}
-	if (a->scope != b->scope) {
-		fprintf(f, "~ scope %s -> %s\n", vg_profile_scope_name(a->scope),
-			vg_profile_scope_name(b->scope));
+	if (a->scope != b->scope || !a->scope_of != !b->scope_of ||
+	    (a->scope_of && strcmp(a->scope_of, b->scope_of))) {
+		fprintf(f, "~ scope %s%s%s -> %s%s%s\n", vg_profile_scope_name(a->scope),
+			a->scope_of ? " " : "", a->scope_of ? a->scope_of : "",
+			vg_profile_scope_name(b->scope), b->scope_of ? " " : "",
+			b->scope_of ? b->scope_of : "");
+		count++;
+	}
+	if (a->mode != b->mode) {
+		fprintf(f, "~ mode %s -> %s\n", a->mode ? vg_profile_mode_name(a->mode) : "(none)",
+			b->mode ? vg_profile_mode_name(b->mode) : "(none)");
 		count++;
 	}
 	if (a->has_learned != b->has_learned ||

@@ -52,6 +52,17 @@ enum vg_profile_scope {
 	VG_SCOPE_TRACES,
 };
 
+/* What the workload's anomalies do (docs/profiles.md, "Lifecycle"):
+ * learn - the profile grows with what it does, nothing is reported;
+ * audit - anomalies are reported, policies bound to them do not act;
+ * enforce - anomalies are reported and policies act. */
+enum vg_profile_mode {
+	VG_MODE_NONE = 0,	/* no `mode` line: whatever the agent is told */
+	VG_MODE_LEARN,
+	VG_MODE_AUDIT,
+	VG_MODE_ENFORCE,
+};
+
 enum vg_profile_file_mode {
 	VG_PROFILE_FILE_READ = 0,
 	VG_PROFILE_FILE_WRITE,
@@ -93,6 +104,8 @@ struct vg_profile {
 	enum vg_profile_scope workload_kind;	/* workload exe|cgroup|container|traces */
 	char *workload;				/* escaped; NULL until set */
 	enum vg_profile_scope scope;
+	char *scope_of;				/* escaped cgroup path / container id; NULL for exe, traces */
+	enum vg_profile_mode mode;
 	bool has_learned;
 	char learned_time[21];			/* "YYYY-MM-DDTHH:MM:SSZ" */
 	uint64_t learned_seconds;
@@ -172,6 +185,9 @@ int vg_profile_diff(FILE *f, const struct vg_profile *a, const struct vg_profile
 
 /* workload KIND WHAT (raw; escaped here).  -EINVAL for VG_SCOPE_NONE. */
 int vg_profile_set_workload(struct vg_profile *p, enum vg_profile_scope kind, const char *what);
+/* scope cgroup PATH / scope container ID (what: raw), or exe / traces
+ * (what NULL).  -EINVAL when `what` is missing or not expected. */
+int vg_profile_set_scope(struct vg_profile *p, enum vg_profile_scope scope, const char *what);
 int vg_profile_set_learned(struct vg_profile *p, int64_t start_unix, uint64_t seconds);
 /* 1..VG_NGRAM_MAX; it may grow but not shrink once n-grams are added (-EBUSY). */
 int vg_profile_set_window(struct vg_profile *p, unsigned int window);
@@ -217,6 +233,8 @@ uint64_t vg_profile_ngram_key(const uint16_t *nrs, size_t len);
 const char *vg_profile_syscall_name(const struct vg_profile *p, unsigned int nr);
 
 const char *vg_profile_scope_name(enum vg_profile_scope s);
+const char *vg_profile_mode_name(enum vg_profile_mode m);	/* "learn", ...; "" for none */
+int vg_profile_mode_by_name(const char *s);			/* -1: unknown */
 const char *vg_profile_rate_name(enum vg_profile_rate_kind k);
 
 /* Escape raw bytes as profiles store them into a malloc'ed string (NULL

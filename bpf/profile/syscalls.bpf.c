@@ -46,14 +46,14 @@ static __always_inline __u64 window_hash(const struct vg_prof_task *pt, __u32 k)
 	return h;
 }
 
-static __always_inline void learn(struct vg_prof_task *pt)
+static __always_inline void learn(struct vg_prof_task *pt, const struct vg_prof_exe_val *m)
 {
 #pragma unroll
 	for (int k = 1; k <= VG_NGRAM_MAX; k++) {
 		struct vg_prof_ngram_key key = { .profile_id = pt->p.profile_id };
 		struct vg_prof_learn_val *v, nv = { .count = 1 };
 
-		if (k > pt->len || k > pt->p.window)
+		if (k > pt->len || k > m->window)
 			break;
 		key.hash = window_hash(pt, k);
 		v = bpf_map_lookup_elem(&vg_prof_learn, &key);
@@ -72,10 +72,11 @@ static __always_inline void learn(struct vg_prof_task *pt)
 	}
 }
 
-static __always_inline void detect(struct vg_prof_task *pt, struct task_struct *t)
+static __always_inline void detect(struct vg_prof_task *pt, const struct vg_prof_exe_val *m,
+				   struct task_struct *t)
 {
 	struct vg_prof_ngram_key key = { .profile_id = pt->p.profile_id };
-	__u32 w = pt->p.window, thr = pt->p.threshold;
+	__u32 w = m->window, thr = m->threshold;
 	struct vg_anomaly e;
 	__u64 now;
 
@@ -116,14 +117,18 @@ static __always_inline void detect(struct vg_prof_task *pt, struct task_struct *
 static __always_inline int on_sys_enter(long id)
 {
 	struct task_struct *t = bpf_get_current_task_btf();
+	const struct vg_prof_exe_val *m;
 	struct vg_prof_task *pt;
+	__u32 prof;
 
 	if (vg_self_pid && BPF_CORE_READ(t, tgid) == vg_self_pid)
 		return 0;
 	pt = task_state(t);
-	if (!pt || pt->p.mode == VG_PROF_NONE)
+	if (!pt || !pt->p.profile_id)
 		return 0;
-	if (pt->p.window < 1 || pt->p.window > VG_NGRAM_MAX)
+	prof = pt->p.profile_id;
+	m = bpf_map_lookup_elem(&vg_prof_modes, &prof);
+	if (!m || m->mode == VG_PROF_NONE || m->window < 1 || m->window > VG_NGRAM_MAX)
 		return 0;
 	/* shift the window left when full, append */
 	if (pt->len == VG_NGRAM_MAX) {
@@ -135,10 +140,10 @@ static __always_inline int on_sys_enter(long id)
 	pt->win[pt->len & (VG_NGRAM_MAX - 1)] = (__u16)id;
 	pt->len++;
 	pt->syscalls++;
-	if (pt->p.mode == VG_PROF_LEARN)
-		learn(pt);
+	if (m->mode == VG_PROF_LEARN)
+		learn(pt, m);
 	else
-		detect(pt, t);
+		detect(pt, m, t);
 	return 0;
 }
 

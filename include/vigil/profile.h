@@ -3,10 +3,17 @@
  * vigil/profile.h - behaviour profiles as the kernel sees them (maps written
  * by src/profile_kernel.c, read by bpf/lib/profile.bpf.h and bpf/profile/).
  *
- * A profiled executable is a key of vg_prof_exe (its path).  A task that
- * execs it gets per-task state (task storage): its profile, its last
- * syscalls, and a frame of recent misses.  Forked children and new threads
- * take their parent's profile at their first syscall.  At every sys_enter:
+ * A profiled executable is a key of vg_prof_exe: its path and the cgroup
+ * the profile is scoped to (0: any cgroup; scope exe).  A task that execs it
+ * gets per-task state (task storage): its profile id, its last syscalls,
+ * and a frame of recent misses; an exec looks up (its cgroup, path) first,
+ * then (0, path).  In a cgroup of vg_prof_scopes (learning a whole cgroup or
+ * container), an executable without a key gets one there and then, with the
+ * next id of vg_prof_next.  Forked children and new threads take their
+ * parent's profile at their first syscall.  What a profile does now (learn
+ * or detect, window, threshold) is vg_prof_modes[id], read at every
+ * syscall, so user space moves a workload between learning and detection
+ * at once, running processes included.  At every sys_enter:
  *   - learn: every window of length 1..window ending here is counted in
  *     vg_prof_learn (the sequence itself is kept, for the profile file);
  *   - detect: the window of length `window` is looked up in vg_prof_ngrams;
@@ -25,7 +32,9 @@
 #include "vigil/ngram.h"
 
 #define VG_PROF_KEY_LEN		256	/* executable paths compared in the kernel */
-#define VG_PROF_EXE_MAX		1024	/* profiled executables */
+#define VG_PROF_EXE_MAX		1024	/* profiled executables; profile ids are 1..this */
+#define VG_PROF_SCOPES_MAX	256	/* cgroups learned as a whole */
+#define VG_PROF_USER_IDS	512	/* ids 1..this are user space's; the kernel hands out the rest */
 #define VG_PROF_NGRAMS_MAX	(1 << 20)	/* known windows, all profiles */
 #define VG_PROF_LEARN_MAX	(1 << 18)	/* learned sequences, all profiles */
 #define VG_PROF_FRAME		32	/* the locality frame, in syscalls */
@@ -38,6 +47,7 @@ enum vg_prof_mode {
 };
 
 struct vg_prof_exe_key {
+	__u64 cgroup_id;		/* cgroup v2 id; 0: any (scope exe) */
 	char path[VG_PROF_KEY_LEN];	/* zero-padded */
 };
 
@@ -48,7 +58,8 @@ struct vg_prof_exe_val {
 	__u32 threshold;	/* misses in the frame that make an anomaly, 1..VG_PROF_FRAME */
 };
 
-/* Task storage. */
+/* Task storage.  p.profile_id is the task's profile; p's other fields are
+ * what it was at exec (the current ones are vg_prof_modes[id]). */
 struct vg_prof_task {
 	struct vg_prof_exe_val p;
 	__u16 win[VG_NGRAM_MAX];	/* the last syscalls, oldest first */

@@ -153,7 +153,7 @@ static void test_learn_then_detect(void)
 		goto out;
 
 	/* learn: the normal script, a few times */
-	if (!ASSERT_OK(vg_prof_kernel_set_exe(&m, wl, &learn, NULL), "learn exe"))
+	if (!ASSERT_OK(vg_prof_kernel_set_exe(&m, wl, 0, &learn, NULL), "learn exe"))
 		goto out;
 	for (int i = 0; i < 5; i++)
 		ASSERT_EQ(run_wl(normal_script), 0, "normal run while learning");
@@ -174,7 +174,7 @@ static void test_learn_then_detect(void)
 		_exit(127);
 	}
 	usleep(200 * 1000);
-	ASSERT_OK(vg_prof_kernel_set_exe(&m, wl, &detect, &seeded), "detect exe");
+	ASSERT_OK(vg_prof_kernel_set_exe(&m, wl, 0, &detect, &seeded), "detect exe");
 	ASSERT_EQ(seeded, 1, "the running process was given the profile");
 	collector_clear(&c);
 	for (int i = 0; i < 3; i++)
@@ -206,6 +206,128 @@ out:
 	collector_stop(&c);
 }
 
+struct scope_ids {
+	uint64_t cgroup_id;
+	uint32_t id;		/* the workload's id in the cgroup */
+	size_t n;		/* keys in that cgroup */
+};
+
+static int collect_exe(uint64_t cgroup_id, const char *exe, uint32_t id, void *ctx)
+{
+	struct scope_ids *s = ctx;
+
+	if (cgroup_id != s->cgroup_id)
+		return 0;
+	s->n++;
+	if (!strcmp(exe, wl))
+		s->id = id;
+	return 0;
+}
+
+static int count_of(uint32_t id, const uint16_t *nrs, uint32_t len, uint64_t count, void *ctx)
+{
+	(*(size_t *)ctx)++;
+	return 0;
+}
+
+/*
+ * A cgroup learned as a whole: an executable run there gets an id the
+ * kernel hands out (above user space's), keyed (cgroup, path); its
+ * sequences are counted under it; the same binary outside the cgroup is
+ * not profiled.  Then the mode of that id flips to detect while a process
+ * of it runs: the running process is checked at once.
+ */
+static void test_cgroup_scope_ids_and_mode_flip(void)
+{
+	struct vg_sensor_opts so = { .sensors = VG_SENSOR_PROCESS | VG_SENSOR_PROFILE };
+	struct vg_prof_exe_val tmpl = { 0, VG_PROF_LEARN, WINDOW, THRESHOLD };
+	char cg[300], procs[340], v2[256] = "";
+	struct scope_ids ids = { 0 };
+	struct collector c;
+	struct vg_prof_maps m;
+	struct stat st;
+	uint32_t next_user = 1;
+	size_t seeded = 0, learned = 0;
+	pid_t p = -1;
+	int pipefd[2] = { -1, -1 };
+	FILE *f;
+
+	if (!ready())
+		return;
+	f = popen("awk '$3 == \"cgroup2\" {print $2; exit}' /proc/mounts", "r");
+	if (f && !fgets(v2, sizeof(v2), f))
+		v2[0] = '\0';
+	if (f)
+		pclose(f);
+	v2[strcspn(v2, "\n")] = '\0';
+	if (!ASSERT_TRUE(v2[0], "cgroup v2 mounted"))
+		return;
+	snprintf(cg, sizeof(cg), "%s/vigil-test-profile-%d", v2, (int)getpid());
+	snprintf(procs, sizeof(procs), "%s/cgroup.procs", cg);
+	if (!ASSERT_OK(mkdir(cg, 0755), "mkdir cgroup") || !ASSERT_OK(stat(cg, &st), "stat"))
+		return;
+	ids.cgroup_id = st.st_ino;
+	if (!ASSERT_OK(collector_start_sensor(&c, &so), "start"))
+		goto out_cg;
+	vg_sensor_profile_maps(&c.agent.sensor, &m);
+	ASSERT_OK(vg_prof_kernel_add_scope(&m, ids.cgroup_id, &tmpl, &next_user, &seeded),
+		  "add scope");
+	ASSERT_EQ(seeded, 0, "nothing ran there yet");
+	ASSERT_EQ(run_wl(normal_script), 0, "the workload outside the cgroup");
+	/* inside: a child moves itself into the cgroup, then execs the workload */
+	if (!ASSERT_OK(pipe(pipefd), "pipe"))
+		goto out;
+	p = fork();
+	if (p == 0) {
+		char pid[16];
+		int fd = open(procs, O_WRONLY);
+
+		snprintf(pid, sizeof(pid), "%d", (int)getpid());
+		if (fd < 0 || write(fd, pid, strlen(pid)) < 0)
+			_exit(126);
+		close(fd);
+		dup2(pipefd[0], 0);
+		close(pipefd[1]);
+		/* the normal script, then (once stdin says so) the odd one */
+		execl(wl, wl, "-c", "x=1; echo hi > /dev/null; test -e /; read go; "
+		      "read x < /etc/hostname; times > /dev/null; umask 022; kill -0 $$; "
+		      "ulimit -n > /dev/null; cd /; times > /dev/null", (char *)NULL);
+		_exit(127);
+	}
+	close(pipefd[0]);
+	pipefd[0] = -1;
+	usleep(300 * 1000);
+	ASSERT_OK(vg_prof_kernel_read_exes(&m, collect_exe, &ids), "read exes");
+	ASSERT_EQ(ids.n, 1, "one executable keyed in the cgroup");
+	ASSERT_GE(ids.id, VG_PROF_USER_IDS + 1, "an id the kernel handed out");
+	ASSERT_OK(vg_prof_kernel_take_learned(&m, ids.id, count_of, &learned), "take learned");
+	ASSERT_GE(learned, 6, "its sequences counted under that id");
+	learned = 0;
+	ASSERT_OK(vg_prof_kernel_take_learned(&m, ids.id, count_of, &learned), "take again");
+	ASSERT_LE(learned, 2, "taken: gone (only what ran since)");
+	/* detect, with no window known: the running process is anomalous at once */
+	collector_clear(&c);
+	ASSERT_OK(vg_prof_kernel_set_mode(&m, &(struct vg_prof_exe_val){
+			ids.id, VG_PROF_DETECT, WINDOW, THRESHOLD }), "flip to detect");
+	ASSERT_EQ(write(pipefd[1], "go\n", 3), 3, "go");
+	waitpid(p, NULL, 0);
+	p = -1;
+	drain(&c, 300);
+	ASSERT_GE(anomalies(&c), 1, "the running process is checked after the flip");
+	if (first_anomaly(&c))
+		ASSERT_EQ(first_anomaly(&c)->profile_id, ids.id, "under the kernel's id");
+out:
+	if (p > 0) {
+		kill(p, SIGKILL);
+		waitpid(p, NULL, 0);
+	}
+	if (pipefd[1] >= 0)
+		close(pipefd[1]);
+	collector_stop(&c);
+out_cg:
+	rmdir(cg);
+}
+
 /* The profile sensor is not loaded unless asked for: no map, nothing on sys_enter. */
 static void test_off_by_default(void)
 {
@@ -217,13 +339,14 @@ static void test_off_by_default(void)
 		return;
 	vg_sensor_profile_maps(&c.agent.sensor, &m);
 	ASSERT_EQ(m.exe, -1, "no profile maps without VG_SENSOR_PROFILE");
-	ASSERT_EQ(vg_prof_kernel_set_exe(&m, wl, &(struct vg_prof_exe_val){ 1, 1, 4, 3 }, NULL),
+	ASSERT_EQ(vg_prof_kernel_set_exe(&m, wl, 0, &(struct vg_prof_exe_val){ 1, 1, 4, 3 }, NULL),
 		  -ENOTSUP, "set_exe refuses");
 	collector_stop(&c);
 }
 
 static const struct vg_test tests[] = {
 	VG_TEST(test_learn_then_detect),
+	VG_TEST(test_cgroup_scope_ids_and_mode_flip),
 	VG_TEST(test_off_by_default),
 	{},
 };

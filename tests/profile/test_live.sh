@@ -25,36 +25,14 @@ cleanup() {
 	rm -rf "$TMP"
 }
 trap cleanup EXIT
-
-ok()   { passed=$((passed + 1)); echo "#$1:OK"; }
-fail() { failed=$((failed + 1)); echo "  FAIL $1: $2"; echo "#$1:FAIL"; }
+# shellcheck source=tests/profile/lib.sh
+source "$(dirname "$0")/lib.sh"
 
 mkdir -p "$TMP/bin" "$TMP/prof"
 cp /bin/bash "$TMP/bin/wl"
 WL=$TMP/bin/wl
 echo "some data" >"$TMP/data"
 NORMAL="read x < $TMP/data; echo \"\$x\" > /dev/null; y=\$((1 + 2)); test -d /tmp"
-
-wait_ready() {
-	for _ in $(seq 150); do
-		[[ -e $TMP/ready ]] && return 0
-		kill -0 "$bg_pid" 2>/dev/null || break
-		sleep 0.1
-	done
-	echo "  vigil did not become ready: $(tail -5 "$TMP/vigil.err")"
-	return 1
-}
-
-stop_bg() {
-	[[ -n $bg_pid ]] || return 0
-	kill -TERM "$bg_pid"
-	wait "$bg_pid"
-	bg_pid=
-}
-
-anomalies() {	# anomalies FILE [JQ-FILTER]
-	jq -c "select(.kind == \"anomaly\") | select(${2:-true})" "$1" 2>/dev/null
-}
 
 # ---- learn ----
 learn() {

@@ -366,6 +366,19 @@ static const struct bad bad_profiles[] = {
 	{ HDR "scope pod\n", "t.profile:4: scope: duplicate scope (a profile has exactly one)" },
 	{ "vigil-profile 1\nscope pod\n",
 	  "t.profile:2: scope: unknown scope 'pod' (exe, cgroup, container or traces)" },
+	{ "vigil-profile 1\nscope cgroup\n",
+	  "t.profile:2: scope: scope cgroup needs what it is ('scope cgroup PATH')" },
+	{ "vigil-profile 1\nscope container\n",
+	  "t.profile:2: scope: scope container needs what it is ('scope container ID')" },
+	{ "vigil-profile 1\nscope exe /x\n",
+	  "t.profile:2: scope: scope exe takes nothing after it" },
+	{ "vigil-profile 1\nscope cgroup /a b\n",
+	  "t.profile:2: scope: wrong number of fields (expected 'scope exe|traces' or 'scope cgroup PATH|container ID')" },
+	{ "vigil-profile 1\nscope cgroup system.slice\n",
+	  "t.profile:2: scope: cgroup 'system.slice' is not absolute (as /proc/PID/cgroup writes it: '/system.slice/x.service')" },
+	{ HDR "mode\n", "t.profile:4: mode: wrong number of fields (expected 'mode learn|audit|enforce')" },
+	{ HDR "mode sleep\n", "t.profile:4: mode: unknown mode 'sleep' (learn, audit or enforce)" },
+	{ HDR "mode audit\nmode learn\n", "t.profile:5: mode: duplicate mode (a profile has at most one)" },
 	{ HDR "learned 2026-11-21T13:40:15Z\n",
 	  "t.profile:4: learned: wrong number of fields (expected 'learned TIME SECONDS')" },
 	{ HDR "learned 2026-11-21T13:40:15+01:00 60\n",
@@ -448,7 +461,7 @@ static const struct bad bad_profiles[] = {
 	{ HDR "rate exec 0x10\n", "t.profile:4: rate: bad rate '0x10' (a non-negative decimal)" },
 	{ HDR "rate exec 1\nrate exec 2\n", "t.profile:5: rate: duplicate rate exec (one per kind)" },
 	{ HDR "frobnicate 1\n",
-	  "t.profile:4: frobnicate: unknown line (expected workload, scope, learned, processes, "
+	  "t.profile:4: frobnicate: unknown line (expected workload, scope, mode, learned, processes, "
 	  "syscalls, window, syscall, ngram, exec, file, connect, listen, cred or rate)" },
 	{ HDR "exec /bin/\x01 1\n",
 	  "t.profile:4: non-printable byte 0x01 (profiles are ASCII; escape bytes as \\xHH)" },
@@ -497,7 +510,7 @@ static void test_edge_values_load(void **state)
 	struct vg_profile p;
 	char *s;
 
-	load_ok(&p, "vigil-profile 1\r\nworkload\tcgroup /sys/fs/cgroup/a\r\nscope cgroup\r\n"
+	load_ok(&p, "vigil-profile 1\r\nworkload\tcgroup /sys/fs/cgroup/a\r\nscope cgroup /a\r\n"
 		    "processes 18446744073709551615\nsyscall 1023 ? 0\nngram 1023 0\n"
 		    "window 1\nlisten tcp ::ffff:10.0.0.1 0 1\nconnect udp 2001:DB8::1 53 1\n"
 		    "connect unix /run/a\\x20b.sock 0 2\nrate syscall 0\nrate net 12.25\n");
@@ -506,7 +519,7 @@ static void test_edge_values_load(void **state)
 	assert_string_equal(s,
 			    "vigil-profile 1\n"
 			    "workload cgroup /sys/fs/cgroup/a\n"
-			    "scope cgroup\n"
+			    "scope cgroup /a\n"
 			    "processes 18446744073709551615\n"
 			    "syscalls 0\n"
 			    "window 1\n"
@@ -684,6 +697,47 @@ static void test_diff_lists_one_sided_lines_and_changed_counts(void **state)
 	vg_profile_release(&b);
 }
 
+#define SCOPED "vigil-profile 1\nworkload exe /bin/x\nscope cgroup /system.slice/x.service\n"
+
+static void test_scope_and_mode_round_trip_merge_and_diff(void **state)
+{
+	struct vg_profile a, b, c;
+	char *s;
+	int n;
+
+	load_ok(&a, SCOPED "mode audit\nwindow 2\nexec /bin/ls 1\n");
+	assert_int_equal(a.scope, VG_SCOPE_CGROUP);
+	assert_string_equal(a.scope_of, "/system.slice/x.service");
+	assert_int_equal(a.mode, VG_MODE_AUDIT);
+	s = written(&a);
+	assert_non_null(strstr(s, "\nscope cgroup /system.slice/x.service\nmode audit\n"));
+	free(s);
+	/* the same scope merges; another cgroup does not */
+	load_ok(&b, SCOPED "window 2\nexec /bin/cat 2\n");
+	assert_int_equal(vg_profile_merge(&b, &a), 0);
+	assert_int_equal(b.mode, VG_MODE_AUDIT);
+	load_ok(&c, "vigil-profile 1\nworkload exe /bin/x\nscope cgroup /other\nwindow 2\n");
+	assert_int_equal(vg_profile_merge(&c, &a), -EINVAL);
+	s = diffed(&a, &c, &n);
+	assert_string_equal(s, "~ scope cgroup /system.slice/x.service -> cgroup /other\n"
+			       "~ mode audit -> (none)\n"
+			       "- exec /bin/ls 1\n");
+	assert_int_equal(n, 3);
+	free(s);
+	/* setters */
+	assert_int_equal(vg_profile_set_scope(&c, VG_SCOPE_CONTAINER, NULL), -EINVAL);
+	assert_int_equal(vg_profile_set_scope(&c, VG_SCOPE_EXE, "/x"), -EINVAL);
+	assert_int_equal(vg_profile_set_scope(&c, VG_SCOPE_CONTAINER, "0123abcd"), 0);
+	s = written(&c);
+	assert_non_null(strstr(s, "\nscope container 0123abcd\n"));
+	free(s);
+	assert_int_equal(vg_profile_mode_by_name("enforce"), VG_MODE_ENFORCE);
+	assert_int_equal(vg_profile_mode_by_name("bogus"), -1);
+	vg_profile_release(&a);
+	vg_profile_release(&b);
+	vg_profile_release(&c);
+}
+
 static void test_adders_refuse_bad_input(void **state)
 {
 	struct vg_profile p;
@@ -747,6 +801,7 @@ int main(void)
 		cmocka_unit_test(test_merge_folds_files_into_a_dir_star),
 		cmocka_unit_test(test_merge_into_an_empty_profile_copies),
 		cmocka_unit_test(test_diff_lists_one_sided_lines_and_changed_counts),
+		cmocka_unit_test(test_scope_and_mode_round_trip_merge_and_diff),
 		cmocka_unit_test(test_adders_refuse_bad_input),
 		cmocka_unit_test(test_learned_time_is_rfc3339_utc),
 	};

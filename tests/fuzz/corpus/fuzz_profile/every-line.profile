@@ -1,6 +1,7 @@
 vigil-profile 1
 workload cgroup /sys/fs/cgroup/system.slice/web\x20app.service
-scope cgroup
+scope cgroup /system.slice/x.service
+mode audit
 learned 2026-01-02T03:04:05Z 3600
 processes 18446744073709551615
 syscalls 9
