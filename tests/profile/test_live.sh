@@ -6,7 +6,9 @@
 #   (b) variants that spawn a shell, read a credential file, connect out:
 #       one anomaly each, naming exactly that behaviour;
 #   (c) a policy of kind anomaly that kills: the variant dies (SIGKILL)
-#       instead of running to its end, and the decision is reported;
+#       instead of running to its end, and the decision is reported; an
+#       escalation ladder: score 2 throttles (CPU share measured), score 5
+#       kills;
 #   (d) the profile as a seccomp allow-list (vigil sandbox --profile): the
 #       workload runs unchanged, a variant's one new syscall gets EPERM and
 #       is reported by name; `vigil profile seccomp` writes it as OCI JSON;
@@ -140,6 +142,68 @@ EOF
 	fi
 }
 
+# cpu_share PID SECONDS: the process's CPU use over SECONDS, in percent of one CPU
+cpu_share() {
+	local t0 t1 hz
+	hz=$(getconf CLK_TCK)
+	t0=$(awk '{print $14 + $15}' "/proc/$1/stat")
+	sleep "$2"
+	t1=$(awk '{print $14 + $15}' "/proc/$1/stat")
+	echo $(( (t1 - t0) * 100 / hz / $2 ))
+}
+
+# ---- (c') an escalation ladder: a new file read (score 2) throttles the
+# process to 20 % of a CPU (measured), a new peer on top (score 5) kills it ----
+escalation() {
+	local name=escalation out=$TMP/esc.jsonl pid rc share errs="" port=47620
+	cat >"$TMP/ladder.yaml" <<EOF
+apiVersion: vigil.dev/v1alpha1
+kind: Policy
+metadata: {name: ladder}
+spec:
+  mode: enforce
+  rules:
+    - name: slow-down
+      kinds: [anomaly]
+      selectors:
+        - score: {ge: 2, lt: 5}
+          profile: ["$WL"]
+      action: {type: throttle, cpuPercent: 20}
+    - name: stop
+      kinds: [anomaly]
+      selectors:
+        - score: {ge: 5}
+          profile: ["$WL"]
+      action: kill
+EOF
+	rm -f "$TMP/ready"
+	"$VIGIL" run --alerts-only --stats-interval 0 --output "$out" --ready-file "$TMP/ready" \
+		--profile "$TMP/prof" --policy "$TMP/ladder.yaml" --action-cgroup "vigil-test-ladder-$$" \
+		2>"$TMP/vigil.err" &
+	bg_pid=$!
+	wait_ready || { fail $name "vigil run did not start"; bg_pid=; return; }
+	"$WL" -c "$NORMAL; read x < /etc/shadow; SECONDS=0; while (( SECONDS < 4 )); do :; done;
+		: 3<>/dev/tcp/127.0.0.1/$port; SECONDS=0; while (( SECONDS < 4 )); do :; done" \
+		2>/dev/null &
+	pid=$!
+	sleep 0.7
+	share=$(cpu_share $pid 2)
+	wait $pid
+	rc=$?
+	sleep 0.5
+	stop_bg
+	(( share <= 30 )) || errs+="CPU share ${share}% under a 20% throttle; "
+	(( rc == 137 )) || errs+="exited $rc, not killed at score 5; "
+	jq -e -s '[.[] | select(.kind == "policy")] | (map(.rule) | index("slow-down")) <
+		(map(.rule) | index("stop"))' "$out" >/dev/null ||
+		errs+="decisions: $(jq -c 'select(.kind == "policy") | [.rule, .action, .skipped]' "$out" | tr '\n' ' '); "
+	jq -e -s 'any(.[]; .kind == "policy" and .rule == "slow-down" and .action == "throttle")' \
+		"$out" >/dev/null || errs+="no throttle decision; "
+	jq -e -s 'any(.[]; .kind == "policy" and .rule == "stop" and .action == "kill")' \
+		"$out" >/dev/null || errs+="no kill decision; "
+	[[ -z $errs ]] && { echo "  throttled share: ${share}%"; ok $name; } || fail $name "$errs"
+}
+
 # ---- seccomp from the profile: the workload runs unchanged, one new syscall is refused ----
 sandbox() {
 	local name=sandbox_from_profile p out=$TMP/sb.jsonl rc errs=""
@@ -189,6 +253,7 @@ generated_policy() {
 if learn; then
 	detect
 	closed_loop
+	escalation
 	sandbox
 	generated_policy
 fi
