@@ -11,6 +11,7 @@
 #include "vigil/event.h"
 #include "vigil/policy.h"
 #include "vigil/profile.h"
+#include "vigil/sched.h"
 #include "vigil/watch.h"
 
 /* Events to user space.  Writer: every sensor (lib/emit.bpf.h).
@@ -287,5 +288,75 @@ struct {
 	__type(key, struct vg_prof_ngram_key);
 	__type(value, struct vg_prof_learn_val);
 } vg_prof_learn SEC(".maps") __weak;
+
+/* ---- scheduling and block I/O (include/vigil/sched.h) -------------------
+ * Writers: sched/, block/.  Readers: src/sched_sampler.c.  Created
+ * only with their sensor (src/sensor.c). */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, VG_SCHED_PROCS_MAX);
+	__type(key, __u32);
+	__type(value, struct vg_sched_stat);
+} vg_sched_procs SEC(".maps") __weak;
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, VG_SCHED_CGROUPS_MAX);
+	__type(key, __u64);
+	__type(value, struct vg_sched_stat);
+} vg_sched_cgroups SEC(".maps") __weak;
+
+/* [0]: the whole machine (per CPU; user space sums). */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct vg_sched_stat);
+} vg_sched_total SEC(".maps") __weak;
+
+/* Per task (tp_btf programs): when it became runnable; 0: not waiting. */
+struct {
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, __u64);
+} vg_sched_wake_ts SEC(".maps") __weak;
+
+/* tid -> when it became runnable (raw_tp programs: no task storage there). */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, VG_SCHED_WAKE_MAX);
+	__type(key, __u32);
+	__type(value, __u64);
+} vg_sched_wake SEC(".maps") __weak;
+
+/* Per CPU: the running task and when it got the CPU. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct vg_sched_oncpu);
+} vg_sched_oncpu SEC(".maps") __weak;
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, VG_BLOCK_INFLIGHT_MAX);
+	__type(key, __u64);		/* struct request * */
+	__type(value, struct vg_block_inflight);
+} vg_block_inflight SEC(".maps") __weak;
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, VG_BLOCK_DEVS_MAX);
+	__type(key, __u32);		/* dev */
+	__type(value, struct vg_block_stat);
+} vg_block_devs SEC(".maps") __weak;
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, VG_BLOCK_PROCS_MAX);
+	__type(key, __u32);		/* tgid */
+	__type(value, struct vg_block_stat);
+} vg_block_procs SEC(".maps") __weak;
 
 #endif /* VIGIL_MAPS_BPF_H */

@@ -255,6 +255,17 @@ static int on_record(void *ctx, void *data, size_t size)
 	return 0;
 }
 
+int vg_agent_inject(struct vg_agent *a, void *rec, size_t size)
+{
+	const char *why;
+
+	if (vg_event_check(rec, size, &why)) {
+		vg_debug("an injected %zu-byte record is bad: %s", size, why);
+		return -EINVAL;
+	}
+	return on_record(a, rec, size);
+}
+
 static void vg_agent_add_ring(struct vg_agent *a, int map_fd);
 
 int vg_agent_start(struct vg_agent *a, const struct vg_agent_opts *opts)

@@ -86,6 +86,11 @@ int vg_agent_read_stats(struct vg_agent *a, struct vg_agent_stats *st);
  * rule set's denials: src/netctl.c).  Takes map_fd and closes it. */
 void vg_agent_add_ring_fd(struct vg_agent *a, int map_fd);
 
+/* A record made in user space (sched_sampler.c's summaries) into the pipeline as
+ * if it came from the kernel: checked, counted, enriched, handed to
+ * on_event.  Returns on_event's result, or -EINVAL for a bad record. */
+int vg_agent_inject(struct vg_agent *a, void *rec, size_t size);
+
 void vg_agent_stop(struct vg_agent *a);
 
 #endif /* VIGIL_AGENT_H */

@@ -6,10 +6,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cli.h"
 #include "detect.h"
+#include "policy.h"
+#include "sched_sampler.h"
 #include "workload.h"
 #include "engine.h"
 #include "cmd.h"
@@ -118,12 +121,17 @@ int64_t vg_cli_parse_duration_ms(const char *s)
 	return -1;
 }
 
+/* Block I/O rules see requests at least this slow unless --slow-io-ms says. */
+#define DEFAULT_SLOW_IO_NS (10 * 1000000ULL)
+
 struct stream {
 	const struct vg_cli_opts *opts;
 	struct vg_output out;
 	struct vg_engine *engine;	/* NULL: no policies */
 	struct vg_detect *detect;	/* NULL: no profiles */
 	struct vg_workloads *workloads;	/* NULL: no profiles */
+	struct vg_agent *agent;
+	struct vg_sched_sampler *sched;	/* NULL: no sched sensor */
 };
 
 static int stream_event(const struct vg_event_view *ev, void *ctx)
@@ -172,10 +180,27 @@ static void stream_report(const struct vg_engine_report *r, void *ctx)
 	vg_output_report(&s->out, r);
 }
 
+/* A sched summary: into the pipeline like a kernel record. */
+static void stream_sched(struct vg_sched *rec, void *ctx)
+{
+	struct stream *s = ctx;
+
+	vg_agent_inject(s->agent, rec, sizeof(*rec));
+}
+
+static uint64_t boot_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_BOOTTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
 static int stream_tick(void *ctx)
 {
 	struct stream *s = ctx;
 
+	vg_sched_tick(s->sched, boot_ns());
 	vg_workloads_tick(s->workloads);
 	if (!s->engine)
 		return vg_output_flush(&s->out);
@@ -261,6 +286,7 @@ int vg_cli_stream(const struct vg_cli_opts *o)
 			.file_all = o->file_all,
 			.priv_all_syscalls = o->priv_all_syscalls,
 			.flow_update_s = o->flow_interval_s,
+			.block_slow_ns = o->block_slow_ns,
 		},
 		.watches = o->watches.n ? &o->watches : NULL,
 		.fim = o->fim,
@@ -296,11 +322,25 @@ int vg_cli_stream(const struct vg_cli_opts *o)
 	}
 	ao.watches = wl.n ? &wl : NULL;
 	ao.sensor.file_all = file_all;
+	if (s.engine) {
+		unsigned int k = vg_engine_kinds(s.engine), more = 0;
+
+		if (k & (VG_POLICY_KIND_BIT(VG_PK_SCHED) | VG_POLICY_KIND_BIT(VG_PK_OOM)))
+			more |= VG_SENSOR_SCHED;
+		if (k & VG_POLICY_KIND_BIT(VG_PK_BLOCK)) {
+			more |= VG_SENSOR_BLOCK;
+			if (!ao.sensor.block_slow_ns)
+				ao.sensor.block_slow_ns = DEFAULT_SLOW_IO_NS;
+		}
+		if (more)
+			ao.sensor.sensors = (ao.sensor.sensors ? ao.sensor.sensors : VG_SENSOR_ALL) | more;
+	}
 	if (o->profile_dir) {
 		struct vg_detect_opts dopt = { .report_score = o->anomaly_score,
 					       .report = stream_anomaly, .ctx = &s };
 
-		ao.sensor.sensors = (o->sensors ? o->sensors : VG_SENSOR_ALL) | VG_SENSOR_PROFILE;
+		ao.sensor.sensors = (ao.sensor.sensors ? ao.sensor.sensors : VG_SENSOR_ALL) |
+				    VG_SENSOR_PROFILE;
 		s.detect = vg_detect_new(&dopt);
 		if (!s.detect) {
 			vg_engine_free(s.engine);
@@ -316,6 +356,24 @@ int vg_cli_stream(const struct vg_cli_opts *o)
 		vg_watchlist_release(&wl);
 		vg_output_close(&s.out);
 		return VG_EXIT_FAIL;
+	}
+	s.agent = &agent;
+	if (ao.sensor.sensors & VG_SENSOR_SCHED) {
+		struct vg_sched_opts so = {
+			.interval_ns = o->sched_interval_ns,
+			.min_percent = o->sched_min_percent,
+			.emit = stream_sched,
+			.ctx = &s,
+		};
+		struct vg_sched_maps sm;
+
+		vg_sensor_sched_maps(&agent.sensor, &sm);
+		s.sched = vg_sched_new(&so, &sm);
+		if (!s.sched) {
+			err = -ENOMEM;
+			goto cleanup;
+		}
+		vg_sched_tick(s.sched, boot_ns());	/* the first interval starts now */
 	}
 	if (s.engine) {
 		err = vg_engine_install(s.engine, &agent);
@@ -360,6 +418,7 @@ cleanup:
 		vg_engine_tick(s.engine);	/* the last decisions' reports */
 	vg_engine_free(s.engine);
 	vg_agent_stop(&agent);
+	vg_sched_free(s.sched);
 	vg_workloads_free(s.workloads);
 	vg_detect_free(s.detect);
 	vg_watchlist_release(&wl);

@@ -38,6 +38,9 @@ struct vg_cli_opts {
 	bool priv_all_syscalls;		/* priv sensor: changes across any syscall */
 	bool fim;			/* digests and before/after of watched files */
 	uint32_t flow_interval_s;	/* net: "still open" flow records every SEC; 0: off */
+	uint64_t sched_interval_ns;	/* sched sensor: a summary per busy process each; 0: 1 s */
+	double sched_min_percent;	/* ... of processes at or above this CPU share; 0: 1 % */
+	uint64_t block_slow_ns;		/* block sensor: an event per I/O this slow; 0: none */
 	/* policies (vigil run) */
 	bool policies;			/* run the policy engine */
 	char **policy_paths;		/* --policy; none: the embedded default set */

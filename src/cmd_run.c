@@ -35,6 +35,12 @@ static const char run_usage[] =
 	"  --anomaly-threshold N   unseen syscall windows of the last 32 that make the\n"
 	"                          kernel report (default 4)\n"
 	"  --anomaly-score S       report a process once its score reaches S (default 1)\n"
+	"  --sched                 CPU and run-queue summaries (kind sched) each second for\n"
+	"                          processes using 1 %+ of a CPU, and OOM kills (kind oom);\n"
+	"                          on by itself when a policy selects sched or oom\n"
+	"  --block-io              block I/O latency and size histograms; with\n"
+	"  --slow-io-ms MS         an event (kind block) per request this slow (default 10\n"
+	"                          when a policy selects block)\n"
 	"  --promote D             move workloads on by themselves: learn for D, then\n"
 	"                          audit for D, then enforce (30s, 10m, 24h)\n"
 	"  --alarm-budget N/D      more than N anomaly reports of a workload within D\n"
@@ -57,7 +63,7 @@ static const char run_usage[] =
 
 enum { OPT_OUTPUT = 256, OPT_STATS, OPT_BACKEND, OPT_READY, OPT_SHOW, OPT_FLOW_INTERVAL,
        OPT_POLICY, OPT_NO_POLICY, OPT_PROFILE, OPT_ANOMALY_THRESHOLD, OPT_ANOMALY_SCORE, OPT_MODE, OPT_ALERTS, OPT_NET_CGROUP, OPT_XDP, OPT_ACTION_CGROUP,
-       OPT_PROMOTE, OPT_BUDGET };
+       OPT_PROMOTE, OPT_BUDGET, OPT_SCHED, OPT_BLOCK_IO, OPT_SLOW_IO };
 
 static const struct option run_options[] = {
 	{ "format", required_argument, NULL, 'o' },
@@ -78,6 +84,9 @@ static const struct option run_options[] = {
 	{ "xdp-iface", required_argument, NULL, OPT_XDP },
 	{ "action-cgroup", required_argument, NULL, OPT_ACTION_CGROUP },
 	{ "promote", required_argument, NULL, OPT_PROMOTE },
+	{ "sched", no_argument, NULL, OPT_SCHED },
+	{ "block-io", no_argument, NULL, OPT_BLOCK_IO },
+	{ "slow-io-ms", required_argument, NULL, OPT_SLOW_IO },
 	{ "alarm-budget", required_argument, NULL, OPT_BUDGET },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
@@ -161,6 +170,22 @@ static int run(struct vg_cli_opts *o, int argc, char **argv)
 			if (*end || end == optarg || !(o->anomaly_score > 0) || o->anomaly_score > 1e6)
 				return vg_cli_usage_error(run_usage, "--anomaly-score: '%s' is not a "
 							  "positive number", optarg);
+			break;
+		}
+		case OPT_SCHED:
+			o->sensors = (o->sensors ? o->sensors : VG_SENSOR_ALL) | VG_SENSOR_SCHED;
+			break;
+		case OPT_BLOCK_IO:
+			o->sensors = (o->sensors ? o->sensors : VG_SENSOR_ALL) | VG_SENSOR_BLOCK;
+			break;
+		case OPT_SLOW_IO: {
+			uint32_t ms;
+
+			if (vg_cli_parse_u32(optarg, &ms) || !ms)
+				return vg_cli_usage_error(run_usage, "--slow-io-ms: '%s' is not a positive "
+							  "number of milliseconds", optarg);
+			o->block_slow_ns = (uint64_t)ms * 1000000ULL;
+			o->sensors = (o->sensors ? o->sensors : VG_SENSOR_ALL) | VG_SENSOR_BLOCK;
 			break;
 		}
 		case OPT_PROMOTE: {

@@ -3,7 +3,9 @@
  * vigil trace exec|file|priv|net - one sensor's events, live, with context.
  */
 #include <getopt.h>
+#include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
@@ -16,6 +18,8 @@ static const char trace_usage[] =
 	"       vigil trace file [--path PATH]... [--all] [options]\n"
 	"       vigil trace priv [--all-syscalls] [options]\n"
 	"       vigil trace net [options]\n"
+	"       vigil trace sched [--interval D] [--min-cpu PERCENT] [options]\n"
+	"       vigil trace io [--slow-ms MS] [options]\n"
 	"\n"
 	"exec: every successful execve/execveat, with process, user, cgroup and\n"
 	"      container context.\n"
@@ -28,6 +32,12 @@ static const char trace_usage[] =
 	"      one \"flow\" per TCP connection when it closes (bytes and packets each way,\n"
 	"      duration, fin/reset) attributed to the process that opened it; and\n"
 	"      connections refused by connection-control rules (action \"deny\").\n"
+	"sched: once per interval, each process that used at least --min-cpu percent of a\n"
+	"      CPU: its CPU share (and over the last intervals), run-queue wait\n"
+	"      percentiles, the other processes' p99 wait, context switches; and every\n"
+	"      OOM kill.  Aggregated in the kernel at each context switch.\n"
+	"io:   every block I/O request slower than --slow-ms (default 10) from issue to\n"
+	"      completion: disk, operation, size, latency, the process that started it.\n"
 	"\n"
 	"  --path PATH        (file) watch PATH: a file, or a directory and everything below it\n"
 	"                     (a trailing '/' or an existing directory); repeatable; default:\n"
@@ -37,6 +47,9 @@ static const char trace_usage[] =
 	"                     (net) also a flow record with close \"open\" and the totals so\n"
 	"                     far every SEC seconds for each connection open that long;\n"
 	"                     0 (default): flows only at close\n"
+	"  --interval D       (sched) summary interval: 1s (default), 500ms, 5s\n"
+	"  --min-cpu PERCENT  (sched) processes at or above this CPU share (default 1)\n"
+	"  --slow-ms MS       (io) the latency that makes an event (default 10; 0: every I/O)\n"
 	"  --all-syscalls     (priv) also report credentials changed by any other syscall\n"
 	"                     (unshare, setgroups, prctl, ...); hooks every syscall of every\n"
 	"                     process: about 100-150 ns more per syscall\n"
@@ -53,7 +66,8 @@ static const char trace_usage[] =
 
 enum {
 	OPT_PID = 256, OPT_COMM, OPT_EXE, OPT_CONTAINER, OPT_OUTPUT, OPT_BACKEND, OPT_READY,
-	OPT_PATH, OPT_ALL, OPT_ALL_SYSCALLS, OPT_FLOW_INTERVAL,
+	OPT_PATH, OPT_ALL, OPT_ALL_SYSCALLS, OPT_FLOW_INTERVAL, OPT_INTERVAL, OPT_MIN_CPU,
+	OPT_SLOW_MS,
 };
 
 static const struct option trace_options[] = {
@@ -69,6 +83,9 @@ static const struct option trace_options[] = {
 	{ "all", no_argument, NULL, OPT_ALL },
 	{ "all-syscalls", no_argument, NULL, OPT_ALL_SYSCALLS },
 	{ "flow-interval", required_argument, NULL, OPT_FLOW_INTERVAL },
+	{ "interval", required_argument, NULL, OPT_INTERVAL },
+	{ "min-cpu", required_argument, NULL, OPT_MIN_CPU },
+	{ "slow-ms", required_argument, NULL, OPT_SLOW_MS },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
 	{},
@@ -91,6 +108,13 @@ static int trace_target(const char *name, struct vg_cli_opts *o)
 	} else if (!strcmp(name, "net")) {
 		o->filter.kinds = VG_KIND_BIT(VG_EV_NET) | VG_KIND_BIT(VG_EV_FLOW);
 		o->sensors = VG_SENSOR_PROCESS | VG_SENSOR_NET;
+	} else if (!strcmp(name, "sched")) {
+		o->filter.kinds = VG_KIND_BIT(VG_EV_SCHED) | VG_KIND_BIT(VG_EV_OOM);
+		o->sensors = VG_SENSOR_PROCESS | VG_SENSOR_SCHED;
+	} else if (!strcmp(name, "io")) {
+		o->filter.kinds = VG_KIND_BIT(VG_EV_BLOCK);
+		o->sensors = VG_SENSOR_PROCESS | VG_SENSOR_BLOCK;
+		o->block_slow_ns = 10 * 1000000ULL;
 	} else {
 		return -1;
 	}
@@ -102,6 +126,11 @@ static int parse(int argc, char **argv, struct vg_cli_opts *o)
 	bool is_file = o->sensors & VG_SENSOR_FILE;
 	bool is_priv = o->sensors & VG_SENSOR_PRIV;
 	bool is_net = o->sensors & VG_SENSOR_NET;
+	bool is_sched = o->sensors & VG_SENSOR_SCHED;
+	bool is_io = o->sensors & VG_SENSOR_BLOCK;
+	int64_t ms;
+	uint32_t v;
+	char *end;
 	int c;
 
 	while ((c = getopt_long(argc, argv, ":o:vh", trace_options, NULL)) != -1) {
@@ -165,6 +194,33 @@ static int parse(int argc, char **argv, struct vg_cli_opts *o)
 				return vg_cli_usage_error(trace_usage,
 							  "--flow-interval: '%s' is not a number of seconds",
 							  optarg);
+			break;
+		case OPT_INTERVAL:
+			if (!is_sched)
+				return vg_cli_usage_error(trace_usage, "--interval: only for 'trace sched'");
+			ms = vg_cli_parse_duration_ms(optarg);
+			if (ms < 100)
+				return vg_cli_usage_error(trace_usage, "--interval: '%s' is not a duration "
+							  "of at least 100ms", optarg);
+			o->sched_interval_ns = (uint64_t)ms * 1000000ULL;
+			break;
+		case OPT_MIN_CPU:
+			if (!is_sched)
+				return vg_cli_usage_error(trace_usage, "--min-cpu: only for 'trace sched'");
+			o->sched_min_percent = strtod(optarg, &end);
+			if (end == optarg || *end || !(o->sched_min_percent > 0) ||
+			    o->sched_min_percent > 100000)
+				return vg_cli_usage_error(trace_usage, "--min-cpu: '%s' is not a positive "
+							  "percentage", optarg);
+			break;
+		case OPT_SLOW_MS:
+			if (!is_io)
+				return vg_cli_usage_error(trace_usage, "--slow-ms: only for 'trace io'");
+			if (vg_cli_parse_u32(optarg, &v) && strcmp(optarg, "0"))
+				return vg_cli_usage_error(trace_usage, "--slow-ms: '%s' is not a number of "
+							  "milliseconds", optarg);
+			/* 0: every I/O (1 ns: the kernel's 0 means none) */
+			o->block_slow_ns = strcmp(optarg, "0") ? (uint64_t)v * 1000000ULL : 1;
 			break;
 		case 'v':
 			vg_log_more_verbose();

@@ -153,6 +153,15 @@ void vg_engine_counts(const struct vg_engine *e, size_t *policies, size_t *rules
 	*rules = e->st->n_rules;
 }
 
+unsigned int vg_engine_kinds(const struct vg_engine *e)
+{
+	unsigned int kinds = 0;
+
+	for (size_t i = 0; i < e->st->n_rules; i++)
+		kinds |= e->st->rules[i].rule->kinds;
+	return kinds;
+}
+
 /* ---- watches ------------------------------------------------------------ */
 
 static int wl_append(struct vg_watchlist *dst, const struct vg_watchlist *src)

@@ -94,6 +94,10 @@ int vg_engine_reload(struct vg_engine *e);
 /* Policies and rules loaded, for logs. */
 void vg_engine_counts(const struct vg_engine *e, size_t *policies, size_t *rules);
 
+/* The event kinds its rules select (VG_POLICY_KIND_BIT mask): which sensors
+ * beyond the default set it needs (sched, oom: the sched sensor; block). */
+unsigned int vg_engine_kinds(const struct vg_engine *e);
+
 /* Undo everything installed (maps cleared, links, marks, rules, cgroups). */
 void vg_engine_free(struct vg_engine *e);
 

@@ -23,6 +23,9 @@ static const struct event_type_info event_types[VG_EV_TYPE_MAX] = {
 			     sizeof(struct vg_anomaly) },
 	[VG_EV_SYSCALL] = { "syscall", VG_SYSCALL_VERSION, sizeof(struct vg_syscall),
 			     sizeof(struct vg_syscall) },
+	[VG_EV_OOM] = { "oom", VG_OOM_VERSION, sizeof(struct vg_oom), sizeof(struct vg_oom) },
+	[VG_EV_BLOCK] = { "block", VG_BLOCK_VERSION, sizeof(struct vg_block), sizeof(struct vg_block) },
+	[VG_EV_SCHED] = { "sched", VG_SCHED_VERSION, sizeof(struct vg_sched), sizeof(struct vg_sched) },
 };
 
 const char *vg_event_kind(uint16_t type)

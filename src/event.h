@@ -73,6 +73,9 @@ struct vg_event_view {
 		const struct vg_flow *flow;
 		const struct vg_syscall *syscall;
 		const struct vg_anomaly *anomaly;
+		const struct vg_oom *oom;
+		const struct vg_block *block;
+		const struct vg_sched *sched;
 	};
 };
 

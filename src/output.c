@@ -496,6 +496,74 @@ static void json_anomaly(struct vg_buf *b, const struct vg_event_view *ev)
 	vg_buf_addc(b, '}');
 }
 
+static void json_oom(struct vg_buf *b, const struct vg_event_view *ev)
+{
+	const struct vg_oom *o = ev->oom;
+
+	json_key(b, "oom");
+	vg_buf_addc(b, '{');
+	json_u64(b, "total_vm_kb", o->total_vm_kb);
+	json_u64(b, "rss_kb", o->rss_kb);
+	json_key(b, "oom_score_adj");
+	vg_buf_addf(b, "%d", o->oom_score_adj);
+	vg_buf_addc(b, '}');
+}
+
+static const char *const block_ops[] = {
+	[VG_BLOCK_READ] = "read", [VG_BLOCK_WRITE] = "write", [VG_BLOCK_FLUSH] = "flush",
+	[VG_BLOCK_DISCARD] = "discard", [VG_BLOCK_OTHER] = "other",
+};
+
+const char *vg_block_op_name(uint32_t op)
+{
+	return op < sizeof(block_ops) / sizeof(block_ops[0]) && block_ops[op] ? block_ops[op] : "other";
+}
+
+static void json_block(struct vg_buf *b, const struct vg_event_view *ev)
+{
+	const struct vg_block *k = ev->block;
+
+	json_key(b, "block");
+	vg_buf_addc(b, '{');
+	json_key(b, "disk");
+	vg_json_str(b, k->disk, strnlen(k->disk, sizeof(k->disk)));
+	json_key(b, "dev");
+	vg_buf_addf(b, "\"%u:%u\"", k->dev >> 20, k->dev & ((1u << 20) - 1));
+	json_str_or_null(b, "op", vg_block_op_name(k->op));
+	json_u64(b, "sector", k->sector);
+	json_u64(b, "bytes", k->bytes);
+	json_key(b, "error");
+	vg_buf_addf(b, "%d", k->error);
+	json_u64(b, "queue_ns", k->queue_ns);
+	json_u64(b, "latency_ns", k->latency_ns);
+	vg_buf_addc(b, '}');
+}
+
+static void json_sched(struct vg_buf *b, const struct vg_event_view *ev)
+{
+	const struct vg_sched *r = ev->sched;
+	uint32_t n = r->history_len < VG_SCHED_HISTORY ? r->history_len : VG_SCHED_HISTORY;
+
+	json_key(b, "sched");
+	vg_buf_addc(b, '{');
+	json_u64(b, "interval_ns", r->interval_ns);
+	json_u64(b, "cpu_ns", r->cpu_ns);
+	json_key(b, "cpu_percent");
+	vg_buf_addf(b, "%.2f", n ? r->cpu_history[0] / 100.0 : 0.0);
+	json_u64(b, "runq_count", r->runq_count);
+	json_u64(b, "runq_p50_ns", r->runq_p50_ns);
+	json_u64(b, "runq_p99_ns", r->runq_p99_ns);
+	json_u64(b, "runq_max_ns", r->runq_max_ns);
+	json_u64(b, "others_runq_p99_ns", r->others_runq_p99_ns);
+	json_u64(b, "switches", r->switches);
+	json_u64(b, "involuntary", r->involuntary);
+	json_key(b, "cpu_history");
+	vg_buf_addc(b, '[');
+	for (uint32_t i = 0; i < n && i < 10; i++)
+		vg_buf_addf(b, "%s%.2f", i ? "," : "", r->cpu_history[i] / 100.0);
+	vg_buf_adds(b, "]}");
+}
+
 static void json_detail(struct vg_buf *b, const struct vg_event_view *ev)
 {
 	switch (ev->hdr->type) {
@@ -547,6 +615,15 @@ static void json_detail(struct vg_buf *b, const struct vg_event_view *ev)
 		break;
 	case VG_EV_ANOMALY:
 		json_anomaly(b, ev);
+		break;
+	case VG_EV_OOM:
+		json_oom(b, ev);
+		break;
+	case VG_EV_BLOCK:
+		json_block(b, ev);
+		break;
+	case VG_EV_SCHED:
+		json_sched(b, ev);
 		break;
 	}
 }
@@ -735,6 +812,23 @@ static void render_text(struct vg_buf *b, const struct vg_event_view *ev)
 			vg_buf_addf(b, "%s%#" PRIx64, i ? "," : " args=", (uint64_t)sc->args[i]);
 		break;
 	}
+	case VG_EV_OOM:
+		vg_buf_addf(b, " rss_kb=%" PRIu64 " total_vm_kb=%" PRIu64, (uint64_t)ev->oom->rss_kb,
+			    (uint64_t)ev->oom->total_vm_kb);
+		break;
+	case VG_EV_BLOCK:
+		vg_buf_addf(b, " disk=%.32s op=%s bytes=%u latency_us=%" PRIu64, ev->block->disk,
+			    vg_block_op_name(ev->block->op), ev->block->bytes,
+			    (uint64_t)ev->block->latency_ns / 1000);
+		break;
+	case VG_EV_SCHED:
+		vg_buf_addf(b, " cpu=%.1f%% runq_p99_us=%" PRIu64 " others_runq_p99_us=%" PRIu64
+			    " switches=%" PRIu64, ev->sched->history_len ?
+			    ev->sched->cpu_history[0] / 100.0 : 0.0,
+			    (uint64_t)ev->sched->runq_p99_ns / 1000,
+			    (uint64_t)ev->sched->others_runq_p99_ns / 1000,
+			    (uint64_t)ev->sched->switches);
+		break;
 	}
 	text_cstr(b, "parent_exe", p->parent_exe);
 	text_cstr(b, "cgroup", p->cgroup);

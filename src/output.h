@@ -21,6 +21,9 @@ enum vg_format {
 /* Parse "json" / "text"; -EINVAL otherwise. */
 int vg_format_parse(const char *s, enum vg_format *fmt);
 
+/* "read", "write", "flush", "discard", "other" (enum vg_block_op). */
+const char *vg_block_op_name(uint32_t op);
+
 /* Render one event or a stats record, with a trailing newline, into b. */
 void vg_render_event(struct vg_buf *b, enum vg_format fmt, const struct vg_event_view *ev);
 void vg_render_stats(struct vg_buf *b, enum vg_format fmt, const struct vg_agent_stats *st,

@@ -27,6 +27,7 @@
 #include "container.h"
 #include "netctl.h"
 #include "policy.h"
+#include "vigil/event.h"
 
 #define MAX_DEPTH	64		/* YAML nesting */
 #define MAX_FILE_SIZE	(16u << 20)
@@ -103,6 +104,9 @@ static const char *const kind_names[VG_PK_MAX] = {
 	[VG_PK_PACKET] = "packet",
 	[VG_PK_SYSCALL] = "syscall",
 	[VG_PK_ANOMALY] = "anomaly",
+	[VG_PK_SCHED] = "sched",
+	[VG_PK_OOM] = "oom",
+	[VG_PK_BLOCK] = "block",
 };
 
 #define KB(k)		VG_POLICY_KIND_BIT(k)
@@ -182,6 +186,11 @@ static const struct sel_key {
 	{ "score", VG_SEL_SCORE, false },
 	{ "profile", VG_SEL_PROFILE, false },	{ "notProfile", VG_SEL_PROFILE, true },
 	{ "reason", VG_SEL_REASON, false },	{ "notReason", VG_SEL_REASON, true },
+	{ "cpuPercent", VG_SEL_CPU_PERCENT, false },
+	{ "cpuSeconds", VG_SEL_CPU_SECONDS, false },
+	{ "runqueueP99Ms", VG_SEL_RUNQ_MS, false },
+	{ "othersRunqueueP99Ms", VG_SEL_OTHERS_RUNQ_MS, false },
+	{ "latencyMs", VG_SEL_LATENCY_MS, false },
 };
 
 static const struct {
@@ -211,6 +220,11 @@ static const struct {
 	[VG_SEL_SCORE] = { "score", KB(VG_PK_ANOMALY), "anomaly" },
 	[VG_SEL_PROFILE] = { "profile", KB(VG_PK_ANOMALY), "anomaly" },
 	[VG_SEL_REASON] = { "reason", KB(VG_PK_ANOMALY), "anomaly" },
+	[VG_SEL_CPU_PERCENT] = { "cpuPercent", KB(VG_PK_SCHED), "sched" },
+	[VG_SEL_CPU_SECONDS] = { "cpuSeconds", KB(VG_PK_SCHED), "sched" },
+	[VG_SEL_RUNQ_MS] = { "runqueueP99Ms", KB(VG_PK_SCHED), "sched" },
+	[VG_SEL_OTHERS_RUNQ_MS] = { "othersRunqueueP99Ms", KB(VG_PK_SCHED), "sched" },
+	[VG_SEL_LATENCY_MS] = { "latencyMs", KB(VG_PK_BLOCK), "block" },
 };
 
 /* Fields a message template may name, and in which events they exist. */
@@ -268,6 +282,11 @@ static const struct {
 	{ "syscall.arg4", KB(VG_PK_SYSCALL) }, { "syscall.arg5", KB(VG_PK_SYSCALL) },
 	{ "anomaly.score", KB(VG_PK_ANOMALY) }, { "anomaly.profile", KB(VG_PK_ANOMALY) },
 	{ "anomaly.reasons", KB(VG_PK_ANOMALY) }, { "anomaly.misses", KB(VG_PK_ANOMALY) },
+	{ "sched.cpu_percent", KB(VG_PK_SCHED) }, { "sched.runq_p99_ms", KB(VG_PK_SCHED) },
+	{ "sched.others_runq_p99_ms", KB(VG_PK_SCHED) },
+	{ "oom.rss_kb", KB(VG_PK_OOM) },
+	{ "block.disk", KB(VG_PK_BLOCK) }, { "block.op", KB(VG_PK_BLOCK) },
+	{ "block.bytes", KB(VG_PK_BLOCK) }, { "block.latency_ms", KB(VG_PK_BLOCK) },
 };
 
 static const struct {
@@ -1338,7 +1357,7 @@ static bool parse_argcmps(struct ctx *c, const struct ynode *n, const char *path
  * score (>= 0) satisfies is an error: such a rule would never fire.
  */
 static bool parse_score(struct ctx *c, const struct ynode *n, const char *path,
-			struct vg_policy_cond *cond)
+			struct vg_policy_cond *cond, const char *key, const char *noun)
 {
 	/* ge before gt and le before lt: "gte" is taken to mean ge */
 	static const char *const keys[] = { "ge", "gt", "le", "lt" };
@@ -1349,9 +1368,11 @@ static bool parse_score(struct ctx *c, const struct ynode *n, const char *path,
 	size_t before = c->errors;
 	char kpath[PATHLEN];
 
-	if (!check_map(c, n, path, keys, ARRAY_SIZE(keys),
-		       "write score: {ge: 5}; the comparisons are gt, ge, lt and le, and "
-		       "all given must hold"))
+	char hint[160];
+
+	snprintf(hint, sizeof(hint), "write %s: {ge: 5}; the comparisons are gt, ge, lt and le, "
+		 "and all given must hold", key);
+	if (!check_map(c, n, path, keys, ARRAY_SIZE(keys), hint))
 		return false;
 	if (!n->n) {
 		err(c, n, path, "empty match (give gt, ge, lt or le)");
@@ -1372,8 +1393,8 @@ static bool parse_score(struct ctx *c, const struct ynode *n, const char *path,
 			continue;
 		}
 		if (d < 0 || !isfinite(d)) {
-			err(c, v, kpath, "%s is out of range (%s)", v->s,
-			    d < 0 ? "a score is 0 or more" : "too large for a score");
+			err(c, v, kpath, "%s is out of range (%s %s)", v->s, noun,
+			    d < 0 ? "is 0 or more" : "cannot be that large");
 			continue;
 		}
 		sc = push(&cond->scorecmps, &cond->n_scorecmps, sizeof(*sc));
@@ -1395,14 +1416,39 @@ static bool parse_score(struct ctx *c, const struct ynode *n, const char *path,
 		return false;
 	if (hi && (lo_v > hi_v || (lo_v == hi_v && (lo_strict || hi_strict)))) {
 		if (lo)
-			err(c, n, path, "never matches (no score is %s %s and %s %s)",
+			err(c, n, path, "never matches (no %s is %s %s and %s %s)", key,
 			    lo_strict ? "above" : "at least", lo->s,
 			    hi_strict ? "below" : "at most", hi->s);
 		else
-			err(c, n, path, "never matches (no score is below 0: scores are 0 or "
-			    "more)");
+			err(c, n, path, "never matches (no %s is below 0: %s is 0 or more)", key,
+			    noun);
 		return false;
 	}
+	return true;
+}
+
+/* cpuSeconds: N, the intervals (seconds, at the default interval) cpuPercent
+ * must hold for, 1..VG_SCHED_HISTORY. */
+static bool parse_intervals(struct ctx *c, const struct ynode *n, const char *path,
+			    struct vg_policy_cond *cond)
+{
+	double d;
+
+	if (!y_number(n, &d)) {
+		err(c, n, path, "wrong type: expected a whole number of seconds, got %s (write "
+		    "cpuSeconds: 5)", y_typename(n));
+		return false;
+	}
+	if (d < 0 || d > 1e6 || d != (double)(unsigned int)d) {
+		err(c, n, path, "%s is not a whole number of seconds (write cpuSeconds: 5)", n->s);
+		return false;
+	}
+	if (d < 1 || d > VG_SCHED_HISTORY) {
+		err(c, n, path, "%s is out of range (1 to %d: the sched records carry the last %d "
+		    "intervals)", n->s, VG_SCHED_HISTORY, VG_SCHED_HISTORY);
+		return false;
+	}
+	cond->mask = (unsigned int)d;
 	return true;
 }
 
@@ -1591,7 +1637,18 @@ static void parse_selector(struct ctx *c, const struct ynode *n, const char *pat
 			ok = parse_argcmps(c, v, kpath, &cond);
 			break;
 		case VG_SEL_SCORE:
-			ok = parse_score(c, v, kpath, &cond);
+			ok = parse_score(c, v, kpath, &cond, "score", "a score");
+			break;
+		case VG_SEL_CPU_PERCENT:
+			ok = parse_score(c, v, kpath, &cond, "cpuPercent", "a CPU share");
+			break;
+		case VG_SEL_RUNQ_MS:
+		case VG_SEL_OTHERS_RUNQ_MS:
+		case VG_SEL_LATENCY_MS:
+			ok = parse_score(c, v, kpath, &cond, sk->key, "a time");
+			break;
+		case VG_SEL_CPU_SECONDS:
+			ok = parse_intervals(c, v, kpath, &cond);
 			break;
 		case VG_SEL_PROFILE:
 			ok = collect_strs(c, v, kpath, NULL, NULL, &cond.list);

@@ -45,6 +45,9 @@ enum vg_policy_kind {
 	VG_PK_PACKET,		/* an ingress packet (XDP): no process */
 	VG_PK_SYSCALL,		/* a syscall by name, with its integer arguments */
 	VG_PK_ANOMALY,		/* a profiled process deviated (the detector's score) */
+	VG_PK_SCHED,		/* a process's CPU and run-queue summary of an interval */
+	VG_PK_OOM,		/* the OOM killer chose a victim */
+	VG_PK_BLOCK,		/* a slow block I/O request, attributed to a process */
 	VG_PK_MAX,
 };
 #define VG_POLICY_KIND_BIT(k) (1u << (k))
@@ -112,6 +115,11 @@ enum vg_policy_field {
 	VG_SEL_SCORE,		/* scorecmps: all must hold */
 	VG_SEL_PROFILE,		/* list: exact profile names */
 	VG_SEL_REASON,		/* contains: in any of the reasons */
+	VG_SEL_CPU_PERCENT,	/* scorecmps on each of the last `mask` intervals' CPU share */
+	VG_SEL_CPU_SECONDS,	/* mask: intervals cpuPercent must hold for (1..60) */
+	VG_SEL_RUNQ_MS,		/* scorecmps: the process's p99 run-queue wait, ms */
+	VG_SEL_OTHERS_RUNQ_MS,	/* scorecmps: the other processes' p99 wait, ms */
+	VG_SEL_LATENCY_MS,	/* scorecmps: a block I/O's latency, ms */
 	VG_SEL_MAX,
 };
 

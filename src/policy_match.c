@@ -60,6 +60,12 @@ int vg_policy_event_kind(const struct vg_event_view *ev)
 		return VG_PK_SYSCALL;
 	case VG_EV_ANOMALY:
 		return VG_PK_ANOMALY;
+	case VG_EV_SCHED:
+		return VG_PK_SCHED;
+	case VG_EV_OOM:
+		return VG_PK_OOM;
+	case VG_EV_BLOCK:
+		return VG_PK_BLOCK;
 	}
 	return -1;
 }
@@ -466,10 +472,9 @@ static const struct vg_anomaly_view *anomaly_of(const struct vg_event_view *ev)
 	return ev->hdr->type == VG_EV_ANOMALY ? ev->anomaly_view : NULL;
 }
 
-static enum tri score_tri(const struct vg_policy_cond *c, const struct vg_anomaly_view *av)
+/* Every comparison of c holds for v. */
+static enum tri cmps_tri(const struct vg_policy_cond *c, double v)
 {
-	double v = av->score;
-
 	if (isnan(v))
 		return T_UNKNOWN;
 	for (size_t i = 0; i < c->n_scorecmps; i++) {
@@ -499,6 +504,29 @@ static enum tri score_tri(const struct vg_policy_cond *c, const struct vg_anomal
 	return T_YES;
 }
 
+static enum tri score_tri(const struct vg_policy_cond *c, const struct vg_anomaly_view *av)
+{
+	return cmps_tri(c, av->score);
+}
+
+/* cpuPercent: the comparisons hold for each of the last n intervals (n: the
+ * selector's cpuSeconds, default 1); fewer intervals known: no. */
+static enum tri cpu_tri(const struct vg_policy_cond *c, const struct vg_policy_selector *sel,
+			const struct vg_sched *r)
+{
+	unsigned int n = 1;
+
+	for (size_t i = 0; i < sel->n; i++)
+		if (sel->conds[i].field == VG_SEL_CPU_SECONDS)
+			n = sel->conds[i].mask;
+	if (r->history_len < n || n > VG_SCHED_HISTORY)
+		return T_NO;
+	for (unsigned int i = 0; i < n; i++)
+		if (cmps_tri(c, r->cpu_history[i] / 100.0) != T_YES)
+			return T_NO;
+	return T_YES;
+}
+
 /* Does one of the reasons contain one of the strings?  No reasons: no. */
 static enum tri reason_tri(const struct vg_policy_cond *c, const struct vg_anomaly_view *av)
 {
@@ -513,8 +541,8 @@ static enum tri reason_tri(const struct vg_policy_cond *c, const struct vg_anoma
 
 /* ---- conditions ---------------------------------------------------------- */
 
-static enum tri cond_tri(const struct vg_policy_cond *c, const struct vg_event_view *ev,
-			 struct vg_proctable *procs)
+static enum tri cond_tri(const struct vg_policy_cond *c, const struct vg_policy_selector *sel,
+			 const struct vg_event_view *ev, struct vg_proctable *procs)
 {
 	const struct vg_task_ctx *t = task_of(ev);
 	const struct vg_proc_view *p = &ev->proc;
@@ -567,6 +595,17 @@ static enum tri cond_tri(const struct vg_policy_cond *c, const struct vg_event_v
 						: T_UNKNOWN;
 	case VG_SEL_REASON:
 		return av ? reason_tri(c, av) : T_UNKNOWN;
+	case VG_SEL_CPU_PERCENT:
+		return type == VG_EV_SCHED ? cpu_tri(c, sel, ev->sched) : T_UNKNOWN;
+	case VG_SEL_CPU_SECONDS:
+		return type == VG_EV_SCHED ? T_YES : T_UNKNOWN;	/* read by cpuPercent */
+	case VG_SEL_RUNQ_MS:
+		return type == VG_EV_SCHED ? cmps_tri(c, ev->sched->runq_p99_ns / 1e6) : T_UNKNOWN;
+	case VG_SEL_OTHERS_RUNQ_MS:
+		return type == VG_EV_SCHED ? cmps_tri(c, ev->sched->others_runq_p99_ns / 1e6)
+					   : T_UNKNOWN;
+	case VG_SEL_LATENCY_MS:
+		return type == VG_EV_BLOCK ? cmps_tri(c, ev->block->latency_ns / 1e6) : T_UNKNOWN;
 	case VG_SEL_MAX:
 		break;
 	}
@@ -581,7 +620,7 @@ bool vg_policy_selector_match(const struct vg_policy_selector *s, int kind,
 	for (size_t i = 0; i < s->n; i++) {
 		const struct vg_policy_cond *c = &s->conds[i];
 
-		if (cond_tri(c, ev, procs) != (c->negate ? T_NO : T_YES))
+		if (cond_tri(c, s, ev, procs) != (c->negate ? T_NO : T_YES))
 			return false;
 	}
 	return true;

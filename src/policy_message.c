@@ -24,6 +24,7 @@
 #include "fim.h"
 #include "names.h"
 #include "policy_match.h"
+#include "output.h"
 #include "policy_message.h"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
@@ -483,6 +484,41 @@ static bool anomaly_field(struct vg_buf *b, const char *f, const struct vg_event
 	return false;
 }
 
+/* sched.*, oom.*, block.*: numbers with two decimals for percentages and ms. */
+static bool sched_field(struct vg_buf *b, const char *f, const struct vg_sched *r)
+{
+	if (!strcmp(f, "cpu_percent")) {
+		vg_buf_addf(b, "%.2f", r->history_len ? r->cpu_history[0] / 100.0 : 0.0);
+		return true;
+	}
+	if (!strcmp(f, "runq_p99_ms")) {
+		vg_buf_addf(b, "%.3f", r->runq_p99_ns / 1e6);
+		return true;
+	}
+	if (!strcmp(f, "others_runq_p99_ms")) {
+		vg_buf_addf(b, "%.3f", r->others_runq_p99_ns / 1e6);
+		return true;
+	}
+	return false;
+}
+
+static bool block_field(struct vg_buf *b, const char *f, const struct vg_block *k)
+{
+	if (!strcmp(f, "disk")) {
+		vg_buf_add(b, k->disk, strnlen(k->disk, sizeof(k->disk)));
+		return true;
+	}
+	if (!strcmp(f, "op"))
+		return add_str(b, vg_block_op_name(k->op));
+	if (!strcmp(f, "bytes"))
+		return add_u64(b, k->bytes);
+	if (!strcmp(f, "latency_ms")) {
+		vg_buf_addf(b, "%.3f", k->latency_ns / 1e6);
+		return true;
+	}
+	return false;
+}
+
 /* The value of a field named by the validator's table into b; false: none. */
 static bool field_value(struct vg_buf *b, const char *name, const struct vg_event_view *ev,
 			const struct vg_policy_msg_ctx *m)
@@ -495,6 +531,7 @@ static bool field_value(struct vg_buf *b, const char *name, const struct vg_even
 		{ "fork.", VG_EV_FORK }, { "exit.", VG_EV_EXIT }, { "file.", VG_EV_FILE },
 		{ "priv.", VG_EV_PRIV }, { "net.", VG_EV_NET }, { "flow.", VG_EV_FLOW },
 		{ "syscall.", VG_EV_SYSCALL }, { "anomaly.", VG_EV_ANOMALY },
+		{ "sched.", VG_EV_SCHED }, { "oom.", VG_EV_OOM }, { "block.", VG_EV_BLOCK },
 	};
 	int kind = vg_policy_event_kind(ev);
 	unsigned int kinds = 0;
@@ -551,6 +588,12 @@ static bool field_value(struct vg_buf *b, const char *name, const struct vg_even
 		return syscall_field(b, f, ev->syscall);
 	case VG_EV_ANOMALY:
 		return anomaly_field(b, f, ev);
+	case VG_EV_SCHED:
+		return sched_field(b, f, ev->sched);
+	case VG_EV_OOM:
+		return !strcmp(f, "rss_kb") && add_u64(b, ev->oom->rss_kb);
+	case VG_EV_BLOCK:
+		return block_field(b, f, ev->block);
 	}
 	return false;
 }

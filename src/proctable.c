@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -323,6 +324,54 @@ static uint64_t ticks_to_ns(uint64_t ticks)
 	}
 	return ticks / (uint64_t)hz * 1000000000u +
 	       ticks % (uint64_t)hz * 1000000000u / (uint64_t)hz;
+}
+
+/* "Uid:\treal\teffective\tsaved\tfs" (or Gid:) of /proc/PID/status. */
+static void status_ids(const char *text, const char *key, uint32_t *real, uint32_t *eff)
+{
+	const char *p = strstr(text, key);
+	unsigned int r, e;
+
+	if (p && sscanf(p + strlen(key), "%u %u", &r, &e) == 2) {
+		*real = r;
+		*eff = e;
+	}
+}
+
+int vg_proc_task_ctx(uint32_t pid, struct vg_task_ctx *t)
+{
+	char path[64], text[2048];
+	struct stat_fields f = { 0 };
+	ssize_t n;
+	int dirfd;
+
+	snprintf(path, sizeof(path), "/proc/%u", pid);
+	dirfd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dirfd < 0)
+		return -errno;
+	n = read_stat(dirfd, &f);
+	if (n < 0) {
+		close(dirfd);
+		return (int)n;
+	}
+	t->pid = pid;
+	t->ppid = f.ppid;
+	t->start_ns = ticks_to_ns(f.start_ticks);
+	memcpy(t->comm, f.comm, sizeof(t->comm));
+	n = read_at(dirfd, "status", text, sizeof(text) - 1, NULL);
+	if (n > 0) {
+		text[n] = '\0';
+		status_ids(text, "\nUid:", &t->uid, &t->euid);
+		status_ids(text, "\nGid:", &t->gid, &t->egid);
+	}
+	t->loginuid = (uint32_t)-1;
+	n = read_at(dirfd, "loginuid", text, sizeof(text) - 1, NULL);
+	if (n > 0) {
+		text[n] = '\0';
+		t->loginuid = (uint32_t)strtoul(text, NULL, 10);
+	}
+	close(dirfd);
+	return 0;
 }
 
 /* The path of the "0::" (cgroup v2) line, or NULL if there is none. */

@@ -31,6 +31,11 @@ struct vg_proc {
 };
 
 struct vg_proctable;
+struct vg_task_ctx;
+
+/* Fill t's pid, ppid, start_ns, comm, uid/euid/gid/egid and loginuid from
+ * /proc/PID (namespaces and cgroup are left alone); 0 or -errno. */
+int vg_proc_task_ctx(uint32_t pid, struct vg_task_ctx *t);
 
 struct vg_proctable_stats {
 	size_t entries;

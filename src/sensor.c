@@ -93,6 +93,10 @@ static unsigned int program_sensor(const char *name)
 		return VG_SENSOR_POLICY;
 	if (has_prefix(name, "vg_prof_"))
 		return VG_SENSOR_PROFILE;
+	if (has_prefix(name, "vg_sched_") || has_prefix(name, "vg_oom_"))
+		return VG_SENSOR_SCHED;
+	if (has_prefix(name, "vg_bio_"))
+		return VG_SENSOR_BLOCK;
 	return VG_SENSOR_PROCESS;
 }
 
@@ -126,6 +130,18 @@ static void select_programs(struct vigil_bpf *skel, unsigned int sensors, enum v
 				priv_all_syscalls && (sensors & VG_SENSOR_PRIV));
 	/* the flow owner map is preallocated (LRU): only with the net sensor */
 	bpf_map__set_autocreate(skel->maps.vg_net_flows, sensors & VG_SENSOR_NET);
+	/* so are the scheduler's and block I/O's (about 5 MB together) */
+	bpf_map__set_autocreate(skel->maps.vg_sched_procs, sensors & VG_SENSOR_SCHED);
+	bpf_map__set_autocreate(skel->maps.vg_sched_cgroups, sensors & VG_SENSOR_SCHED);
+	bpf_map__set_autocreate(skel->maps.vg_sched_total, sensors & VG_SENSOR_SCHED);
+	bpf_map__set_autocreate(skel->maps.vg_sched_wake,
+				(sensors & VG_SENSOR_SCHED) && b == VG_BACKEND_RAW_TP);
+	bpf_map__set_autocreate(skel->maps.vg_sched_wake_ts,
+				(sensors & VG_SENSOR_SCHED) && b == VG_BACKEND_TP_BTF);
+	bpf_map__set_autocreate(skel->maps.vg_sched_oncpu, sensors & VG_SENSOR_SCHED);
+	bpf_map__set_autocreate(skel->maps.vg_block_inflight, sensors & VG_SENSOR_BLOCK);
+	bpf_map__set_autocreate(skel->maps.vg_block_devs, sensors & VG_SENSOR_BLOCK);
+	bpf_map__set_autocreate(skel->maps.vg_block_procs, sensors & VG_SENSOR_BLOCK);
 	/* an iterator over vg_net_flows: attached with the map, by hand */
 	bpf_program__set_autoattach(skel->progs.vg_net_flow_iter, false);
 	/* attached per syscall that a policy names (vg_sensor_attach_syscall) */
@@ -149,6 +165,7 @@ static int configure(struct vigil_bpf *skel, const struct vg_sensor_opts *o)
 	skel->rodata->vg_priv_all_syscalls = o->priv_all_syscalls;
 	skel->rodata->vg_flow_update_ns = o->flow_update_s * 1000000000ULL;
 	skel->rodata->vg_prof_enabled = (o->sensors & VG_SENSOR_PROFILE) != 0;
+	skel->rodata->vg_block_slow_ns = o->block_slow_ns;
 	if (o->filter_comm)
 		strncpy((char *)skel->rodata->vg_filter_comm, o->filter_comm,
 			sizeof(skel->rodata->vg_filter_comm) - 1);
@@ -289,6 +306,21 @@ int vg_sensor_start(struct vg_sensor *s, const struct vg_sensor_opts *o)
 		}
 	}
 	return 0;
+}
+
+void vg_sensor_sched_maps(const struct vg_sensor *s, struct vg_sched_maps *m)
+{
+	bool sched = bpf_program__autoload(s->skel->progs.vg_sched_switch_btf) ||
+		     bpf_program__autoload(s->skel->progs.vg_sched_switch_raw);
+	bool block = bpf_program__autoload(s->skel->progs.vg_bio_done_btf) ||
+		     bpf_program__autoload(s->skel->progs.vg_bio_done_raw);
+
+	m->procs = sched ? bpf_map__fd(s->skel->maps.vg_sched_procs) : -1;
+	m->cgroups = sched ? bpf_map__fd(s->skel->maps.vg_sched_cgroups) : -1;
+	m->total = sched ? bpf_map__fd(s->skel->maps.vg_sched_total) : -1;
+	m->oncpu = sched ? bpf_map__fd(s->skel->maps.vg_sched_oncpu) : -1;
+	m->block_devs = block ? bpf_map__fd(s->skel->maps.vg_block_devs) : -1;
+	m->block_procs = block ? bpf_map__fd(s->skel->maps.vg_block_procs) : -1;
 }
 
 void vg_sensor_profile_maps(const struct vg_sensor *s, struct vg_prof_maps *m)

@@ -30,6 +30,9 @@ enum vg_sensor_set {
 	VG_SENSOR_ALL = (1 << 5) - 1,	/* the above; not: */
 	VG_SENSOR_PROFILE = 1 << 5,	/* vg_prof_*: syscall n-grams of profiled tasks (every
 					 * syscall passes it: only to learn or detect) */
+	VG_SENSOR_SCHED = 1 << 6,	/* vg_sched_*, vg_oom_*: CPU, run queues, OOM kills (every
+					 * context switch passes it) */
+	VG_SENSOR_BLOCK = 1 << 7,	/* vg_bio_*: block I/O latency and size */
 };
 
 struct vg_sensor_opts {
@@ -46,6 +49,7 @@ struct vg_sensor_opts {
 	bool priv_all_syscalls;		/* priv sensor: also a credential change across any
 					 * syscall (vg_priv_anysys_*: loaded only then) */
 	const struct vg_watchlist *watches; /* installed between load and attach */
+	uint64_t block_slow_ns;		/* block sensor: an event per request this slow; 0: none */
 	uint32_t flow_update_s;		/* net sensor: "still open" flow records for
 					 * connections this old, when vg_sensor_flow_update
 					 * runs (the agent: every flow_update_s); 0: none */
@@ -98,6 +102,13 @@ struct vg_prof_maps {
 	int exe, tasks, ngrams, learn, scopes, modes, next;
 };
 void vg_sensor_profile_maps(const struct vg_sensor *s, struct vg_prof_maps *m);
+
+/* The scheduler and block I/O maps (include/vigil/sched.h); -1 when not loaded. */
+struct vg_sched_maps {
+	int procs, cgroups, total, oncpu;	/* VG_SENSOR_SCHED */
+	int block_devs, block_procs;		/* VG_SENSOR_BLOCK */
+};
+void vg_sensor_sched_maps(const struct vg_sensor *s, struct vg_sched_maps *m);
 void vg_sensor_policy_maps(const struct vg_sensor *s, struct vg_pol_maps *m);
 
 /* Attach the policy syscall program to syscalls:sys_enter_<name>.  NULL

@@ -33,6 +33,9 @@ enum vg_event_type {
 	VG_EV_FLOW = 7,
 	VG_EV_SYSCALL = 8,
 	VG_EV_ANOMALY = 9,
+	VG_EV_OOM = 10,		/* the OOM killer chose a victim */
+	VG_EV_BLOCK = 11,	/* a block I/O slower than the threshold completed */
+	VG_EV_SCHED = 12,	/* user space: a process's CPU and run-queue summary (src/sched_sampler.h) */
 	VG_EV_TYPE_MAX,
 };
 
@@ -46,6 +49,9 @@ enum vg_event_type {
 #define VG_FLOW_VERSION	1
 #define VG_SYSCALL_VERSION	1
 #define VG_ANOMALY_VERSION	1
+#define VG_OOM_VERSION	1
+#define VG_BLOCK_VERSION	1
+#define VG_SCHED_VERSION	1
 
 /*
  * Why an event, or part of one, did not reach user space.  Counted per CPU
@@ -365,6 +371,64 @@ struct vg_anomaly {
 	__u16 nrs[8];		/* VG_NGRAM_MAX */
 };
 
+/* ---- scheduling and storage (include/vigil/sched.h has the aggregates) ---- */
+
+#define VG_SCHED_HISTORY	60	/* intervals of CPU use a sched record carries */
+
+/* oom: the OOM killer marked a victim; task = the victim. */
+struct vg_oom {
+	struct vg_event_hdr hdr;
+	__u64 total_vm_kb;	/* the victim's address space */
+	__u64 rss_kb;		/* resident: anon + file + shmem */
+	__s32 oom_score_adj;
+	__u32 _pad;
+};
+
+enum vg_block_op {
+	VG_BLOCK_READ = 1,
+	VG_BLOCK_WRITE,
+	VG_BLOCK_FLUSH,
+	VG_BLOCK_DISCARD,
+	VG_BLOCK_OTHER,
+};
+
+/*
+ * block: one block I/O request that took at least the slow threshold from
+ * issue to completion.  task = the process it is attributed to (the one
+ * that started it: pid, tid, comm, cgroup; other fields are zero); the
+ * kernel completes I/O in interrupt context, not in that process.
+ */
+struct vg_block {
+	struct vg_event_hdr hdr;
+	__u32 dev;		/* major << 20 | minor */
+	__u32 op;		/* enum vg_block_op */
+	__u64 sector;
+	__u32 bytes;
+	__s32 error;		/* blk_status_t; 0: success */
+	__u64 queue_ns;		/* start (accounted) to issue to the driver */
+	__u64 latency_ns;	/* issue to completion */
+	char disk[32];		/* "vda", "loop0" */
+};
+
+/*
+ * sched: made by user space (src/sched_sampler.c) from the kernel's aggregates,
+ * once per interval for each process that ran: its CPU use and how long
+ * its threads waited in run queues.  task = the process (what the
+ * aggregates hold: pid, comm, cgroup).
+ */
+struct vg_sched {
+	struct vg_event_hdr hdr;
+	__u64 interval_ns;
+	__u64 cpu_ns;		/* CPU time in the interval */
+	__u64 runq_count;	/* times a thread of it waited to run */
+	__u64 runq_p50_ns, runq_p99_ns, runq_max_ns;	/* from log2 buckets: upper bounds */
+	__u64 others_runq_p99_ns;	/* the other processes' waits in the interval */
+	__u64 switches;		/* context switches (voluntary + involuntary) */
+	__u64 involuntary;	/* of which preempted */
+	__u32 history_len;	/* intervals in cpu_history */
+	__u32 cpu_history[VG_SCHED_HISTORY];	/* CPU percent x100 per interval, newest first */
+};
+
 #define VG_FILE_FIXED_SIZE	((__u32)__builtin_offsetof(struct vg_file, path))
 #define VG_FILE_NEW_PATH_OFF	((__u32)__builtin_offsetof(struct vg_file, new_path))
 #define VG_EXEC_FIXED_SIZE	((__u32)__builtin_offsetof(struct vg_exec, args))
@@ -373,6 +437,8 @@ struct vg_anomaly {
 #define VG_NET_FIXED_SIZE	((__u32)__builtin_offsetof(struct vg_net, unix_path))
 
 _Static_assert(sizeof(struct vg_task_ctx) == 80, "vg_task_ctx layout changed");
+_Static_assert(sizeof(struct vg_oom) == 120, "vg_oom layout changed");
+_Static_assert(sizeof(struct vg_block) == 168, "vg_block layout changed");
 _Static_assert(sizeof(struct vg_event_hdr) == 96, "vg_event_hdr layout changed");
 _Static_assert(sizeof(struct vg_fork) == 112, "vg_fork layout changed");
 _Static_assert(sizeof(struct vg_exit) == 120, "vg_exit layout changed");

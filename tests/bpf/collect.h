@@ -6,10 +6,12 @@
 #ifndef VIGIL_TEST_COLLECT_H
 #define VIGIL_TEST_COLLECT_H
 
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "agent.h"
 
@@ -46,6 +48,37 @@ static inline uint32_t self_loginuid(void)
 		fclose(f);
 	}
 	return (uint32_t)v;
+}
+
+/* Mount point of cgroup v2, e.g. /sys/fs/cgroup/unified ("" if none). */
+static inline const char *cgroup2_root(void)
+{
+	static char root[4096];
+	char line[1024], dev[256], dir[4096], type[64];
+	FILE *f = fopen("/proc/self/mounts", "r");
+
+	root[0] = '\0';
+	while (f && fgets(line, sizeof(line), f))
+		if (sscanf(line, "%255s %4095s %63s", dev, dir, type) == 3 && !strcmp(type, "cgroup2")) {
+			snprintf(root, sizeof(root), "%s", dir);
+			break;
+		}
+	if (f)
+		fclose(f);
+	return root;
+}
+
+/* Move the calling process into a cgroup (its cgroup.procs file); 0 or -1. */
+static inline int join_cgroup(const char *procs)
+{
+	char pid[16];
+	int fd = open(procs, O_WRONLY | O_CLOEXEC), ok;
+
+	snprintf(pid, sizeof(pid), "%d", (int)getpid());
+	ok = fd >= 0 && write(fd, pid, strlen(pid)) > 0;
+	if (fd >= 0)
+		close(fd);
+	return ok ? 0 : -1;
 }
 
 static inline char *dup_or_null(const char *s)

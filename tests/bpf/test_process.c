@@ -27,24 +27,6 @@ static uint32_t ns_inode(const char *name)
 	return stat(path, &st) ? 0 : (uint32_t)st.st_ino;
 }
 
-/* Mount point of cgroup v2, e.g. /sys/fs/cgroup/unified. */
-static const char *cgroup2_root(void)
-{
-	static char root[PATH_MAX];
-	char line[1024], dev[256], dir[PATH_MAX], type[64];
-	FILE *f = fopen("/proc/self/mounts", "r");
-
-	root[0] = '\0';
-	while (f && fgets(line, sizeof(line), f))
-		if (sscanf(line, "%255s %4095s %63s", dev, dir, type) == 3 && !strcmp(type, "cgroup2")) {
-			snprintf(root, sizeof(root), "%s", dir);
-			break;
-		}
-	if (f)
-		fclose(f);
-	return root;
-}
-
 /* Our cgroup v2 path ("0::" line of /proc/self/cgroup). */
 static void self_cgroup(char *out, size_t len)
 {

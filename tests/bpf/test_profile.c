@@ -250,16 +250,10 @@ static void test_cgroup_scope_ids_and_mode_flip(void)
 	size_t seeded = 0, learned = 0;
 	pid_t p = -1;
 	int pipefd[2] = { -1, -1 };
-	FILE *f;
 
 	if (!ready())
 		return;
-	f = popen("awk '$3 == \"cgroup2\" {print $2; exit}' /proc/mounts", "r");
-	if (f && !fgets(v2, sizeof(v2), f))
-		v2[0] = '\0';
-	if (f)
-		pclose(f);
-	v2[strcspn(v2, "\n")] = '\0';
+	snprintf(v2, sizeof(v2), "%s", cgroup2_root());
 	if (!ASSERT_TRUE(v2[0], "cgroup v2 mounted"))
 		return;
 	snprintf(cg, sizeof(cg), "%s/vigil-test-profile-%d", v2, (int)getpid());
@@ -279,13 +273,8 @@ static void test_cgroup_scope_ids_and_mode_flip(void)
 		goto out;
 	p = fork();
 	if (p == 0) {
-		char pid[16];
-		int fd = open(procs, O_WRONLY);
-
-		snprintf(pid, sizeof(pid), "%d", (int)getpid());
-		if (fd < 0 || write(fd, pid, strlen(pid)) < 0)
+		if (join_cgroup(procs))
 			_exit(126);
-		close(fd);
 		dup2(pipefd[0], 0);
 		close(pipefd[1]);
 		/* the normal script, then (once stdin says so) the odd one */

@@ -44,6 +44,9 @@ struct fx {
 		struct vg_flow flow;
 		struct vg_syscall sc;
 		struct vg_anomaly an;
+		struct vg_sched sched;
+		struct vg_oom oom;
+		struct vg_block block;
 	} r;
 	struct vg_container ct;
 	struct vg_anomaly_view av;	/* fx_anomaly(): v.anomaly_view */
@@ -204,6 +207,31 @@ static struct fx *fx_anomaly(void)
 	f->v.anomaly_view = &f->av;
 	f->v.proc.exe = "/usr/sbin/mysqld";
 	strcpy(f->r.hdr.task.comm, "mysqld");
+	return f;
+}
+
+/* A sched summary of pid 100: CPU history newest first (percent), p99s in ms. */
+static struct fx *fx_sched(const double *pct, size_t n, double runq_ms, double others_ms)
+{
+	struct fx *f = fx_new(VG_EV_SCHED);
+
+	for (size_t i = 0; i < n && i < VG_SCHED_HISTORY; i++)
+		f->r.sched.cpu_history[i] = (uint32_t)(pct[i] * 100 + 0.5);
+	f->r.sched.history_len = (uint32_t)n;
+	f->r.sched.interval_ns = 1000000000ull;
+	f->r.sched.runq_p99_ns = (uint64_t)(runq_ms * 1e6);
+	f->r.sched.others_runq_p99_ns = (uint64_t)(others_ms * 1e6);
+	return f;
+}
+
+static struct fx *fx_block(double latency_ms)
+{
+	struct fx *f = fx_new(VG_EV_BLOCK);
+
+	strcpy(f->r.block.disk, "vda");
+	f->r.block.op = VG_BLOCK_WRITE;
+	f->r.block.bytes = 8192;
+	f->r.block.latency_ns = (uint64_t)(latency_ms * 1e6);
 	return f;
 }
 
@@ -1196,6 +1224,33 @@ static void test_anomaly_kind_matches_only_anomaly_events(void **state)
 	free(e);
 }
 
+static void test_sched_cpu_sustained_and_run_queue(void **state)
+{
+	struct fx *f = fx_sched((const double[]){ 95, 90, 85, 40 }, 4, 3, 25);
+	struct fx *b = fx_block(12.5);
+
+	assert_true(match("sched", "{cpuPercent: {gt: 80}}", f));
+	/* sustained: every one of the last N intervals */
+	assert_true(match("sched", "{cpuPercent: {gt: 80}, cpuSeconds: 3}", f));
+	assert_false(match("sched", "{cpuPercent: {gt: 80}, cpuSeconds: 4}", f));
+	assert_false(match("sched", "{cpuPercent: {gt: 80}, cpuSeconds: 5}", f));	/* not known */
+	assert_true(match("sched", "{cpuPercent: {ge: 40, le: 95}, cpuSeconds: 4}", f));
+	/* the others waited 25 ms at p99, the process itself 3 ms */
+	assert_true(match("sched", "{cpuPercent: {gt: 80}, othersRunqueueP99Ms: {gt: 20}}", f));
+	assert_false(match("sched", "{cpuPercent: {gt: 80}, othersRunqueueP99Ms: {gt: 30}}", f));
+	assert_true(match("sched", "{runqueueP99Ms: {lt: 5}}", f));
+	assert_false(match("sched", "{runqueueP99Ms: {ge: 5}}", f));
+	/* with the process selectors */
+	assert_true(match("sched", "{binary: {exact: [/usr/bin/bash]}, cpuPercent: {gt: 80}}", f));
+	assert_false(match("sched", "{notBinary: {exact: [/usr/bin/bash]}, cpuPercent: {gt: 80}}", f));
+	/* block: latency */
+	assert_true(match("block", "{latencyMs: {gt: 10}}", b));
+	assert_false(match("block", "{latencyMs: {gt: 20}}", b));
+	assert_false(match("sched", NULL, b));
+	free(f);
+	free(b);
+}
+
 static void test_anomaly_score_comparisons_and_boundaries(void **state)
 {
 	struct fx *f = fx_anomaly();	/* score 7.5 */
@@ -1665,7 +1720,7 @@ static void test_message_anomaly_fields(void **state)
  */
 static void test_message_every_template_field_renders(void **state)
 {
-	struct fx *s[16];
+	struct fx *s[20];
 	size_t n = 0;
 	unsigned int kinds;
 	const char *name;
@@ -1700,6 +1755,10 @@ static void test_message_every_template_field_renders(void **state)
 	strcpy(s[n - 1]->ct.pod_uid, "0b7d9c5e-1111-2222-3333-444455556666");
 	s[n - 1]->v.proc.container = &s[n - 1]->ct;
 	s[n++] = fx_anomaly();
+	s[n++] = fx_sched((const double[]){ 97.5 }, 1, 2, 30);
+	s[n++] = fx_new(VG_EV_OOM);
+	s[n - 1]->r.oom.rss_kb = 1024;
+	s[n++] = fx_block(12.5);
 	assert_true(n <= sizeof(s) / sizeof(s[0]));
 
 	for (size_t i = 0; (name = vg_policy_template_field(i, &kinds)); i++) {
@@ -1792,6 +1851,7 @@ int main(void)
 		cmocka_unit_test(test_allow_unknown_process_and_no_allow_list),
 		cmocka_unit_test(test_anomaly_kind_matches_only_anomaly_events),
 		cmocka_unit_test(test_anomaly_score_comparisons_and_boundaries),
+		cmocka_unit_test(test_sched_cpu_sustained_and_run_queue),
 		cmocka_unit_test(test_anomaly_score_unknown_never_holds),
 		cmocka_unit_test(test_anomaly_profile_matches_exactly),
 		cmocka_unit_test(test_anomaly_unknown_profile_matches_neither_profile_nor_not_profile),
