@@ -28,9 +28,10 @@ BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Werror \
 
 # bpf/<group>/ for a group in BPF_APART becomes its own object and skeleton
 # (build/<group>.skel.h, struct vigil_<group>): programs whose state (pinned
-# links and maps) outlives the agent.  Everything else is one object,
-# build/vigil.skel.h (struct vigil_bpf).
-BPF_APART  := xdp netctl
+# links and maps) outlives the agent, and the profiler, which only `vigil
+# flame` loads.  Everything else is one object, build/vigil.skel.h (struct
+# vigil_bpf).
+BPF_APART  := xdp netctl flame
 BPF_SRCS   := $(sort $(wildcard bpf/*/*.bpf.c))
 BPF_OBJS   := $(patsubst bpf/%.bpf.c,$(BUILD)/bpf/%.bpf.o,$(BPF_SRCS))
 BPF_MAIN   := $(filter-out $(foreach g,$(BPF_APART),$(BUILD)/bpf/$(g)/%),$(BPF_OBJS))
@@ -56,6 +57,8 @@ ASAN_OBJS  := $(patsubst src/%.c,$(BUILD)/asan/obj/%.o,$(filter-out src/main.c,$
 ASAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 BPFT_SRCS  := $(sort $(wildcard tests/bpf/test_*.c))
 BPFT_BINS  := $(patsubst tests/bpf/%.c,$(BUILD)/tests/bpf/%,$(BPFT_SRCS))
+# Workloads the integration tests run (build/tests/bpf/progs/NAME).
+BPFT_PROGS := $(patsubst tests/bpf/progs/%.c,$(BUILD)/tests/bpf/progs/%,$(sort $(wildcard tests/bpf/progs/*.c)))
 FUZZ_SRCS  := $(sort $(wildcard tests/fuzz/fuzz_*.c))
 FUZZ_BINS  := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRCS))
 FUZZ_OBJS  := $(patsubst src/%.c,$(BUILD)/fuzz/obj/%.o,$(filter-out src/main.c,$(SRCS))) \
@@ -138,6 +141,14 @@ $(BUILD)/tests/bpf/%: tests/bpf/%.c $(wildcard tests/bpf/*.h) $(LIB_OBJS) $(HDRS
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -Itests/bpf $< $(LIB_OBJS) -o $@ $(LDLIBS)
 
+# Frame pointers in every function, so that a profiler unwinds their stacks
+# (test_flame); clang, because gcc 12 leaves them out of leaf functions.
+$(BUILD)/tests/bpf/progs/%: tests/bpf/progs/%.c
+	@mkdir -p $(@D)
+	$(CLANG) -g -O1 -fno-omit-frame-pointer -mno-omit-leaf-frame-pointer -Wall -Wextra -Werror $< -o $@
+
+$(BUILD)/tests/bpf/test_flame: | $(BPFT_PROGS)
+
 # Sources once with coverage instrumentation, each target linked against them.
 $(BUILD)/fuzz/obj/%.o: src/%.c $(HDRS) $(SKEL)
 	@mkdir -p $(@D)
@@ -153,7 +164,7 @@ $(BUILD)/fuzz/%: tests/fuzz/%.c $(FUZZ_OBJS) $(HDRS) $(TEST_HDRS)
 
 unit: $(UNIT_BINS)
 asan: $(ASAN_BINS)
-integration: $(BUILD)/vigil $(BPFT_BINS)
+integration: $(BUILD)/vigil $(BPFT_BINS) $(BPFT_PROGS)
 fuzz: $(FUZZ_BINS)
 
 run: deps

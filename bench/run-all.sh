@@ -15,3 +15,5 @@ echo
 "$BENCH/net.sh" -o "$BENCH/results/$STAMP-net"
 echo
 "$BENCH/policy.sh" -o "$BENCH/results/$STAMP-policy"
+echo
+"$BENCH/flame.sh" -o "$BENCH/results/$STAMP-flame"

@@ -21,6 +21,7 @@ static const char main_usage[] =
 	"  score        score syscall traces against a profile (anomaly detection)\n"
 	"  profile      show, diff and merge behaviour profiles\n"
 	"  sandbox      run a command under a seccomp allow-list, reporting what it blocks\n"
+	"  flame        sampled CPU profile (user and kernel stacks) as a flame graph\n"
 	"  version      print the version\n"
 	"  xdp          XDP ingress filter: drop or rate-limit packets on an interface\n"
 	"\n"
@@ -41,6 +42,7 @@ static const struct {
 	{ "score", cmd_score },
 	{ "profile", cmd_profile },
 	{ "sandbox", cmd_sandbox },
+	{ "flame", cmd_flame },
 };
 
 int main(int argc, char **argv)
