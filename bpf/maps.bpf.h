@@ -299,13 +299,6 @@ struct {
 	__type(value, struct vg_sched_stat);
 } vg_sched_procs SEC(".maps") __weak;
 
-struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, VG_SCHED_CGROUPS_MAX);
-	__type(key, __u64);
-	__type(value, struct vg_sched_stat);
-} vg_sched_cgroups SEC(".maps") __weak;
-
 /* [0]: the whole machine (per CPU; user space sums). */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);

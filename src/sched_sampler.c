@@ -4,6 +4,7 @@
  */
 #include <errno.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -19,19 +20,28 @@
 #define DEFAULT_MIN_PERCENT 1.0
 #define DEFAULT_TOP 64
 #define MAX_PROCS VG_SCHED_PROCS_MAX
+#define MAX_CGROUPS 4096
 
 /* What the last sample saw of a process, and its CPU history. */
 struct prev {
 	uint32_t tgid;
-	uint64_t cpu_ns, runq_count, voluntary, involuntary;
+	uint64_t cpu_ns, runq_ns, runq_count, voluntary, involuntary;
 	__u64 runq_hist[VG_HIST_SLOTS];
 	uint32_t history[VG_SCHED_HISTORY];	/* newest first */
 	uint32_t history_len;
 	uint32_t seen;				/* generation */
 };
 
+/* A cgroup's totals since the sampler started: its processes' deltas summed. */
+struct cg {
+	uint64_t id;
+	struct vg_sched_stat st;
+};
+
 struct vg_sched_sampler {
 	struct vg_sched_opts o;
+	struct cg *cgs;				/* unsorted; few */
+	size_t n_cgs;
 	struct vg_sched_maps m;
 	struct vg_sched_oncpu *oncpu;		/* per possible CPU, read at each sample */
 	int ncpu;
@@ -147,6 +157,7 @@ void vg_sched_free(struct vg_sched_sampler *s)
 		return;
 	free(s->prev);
 	free(s->oncpu);
+	free(s->cgs);
 	free(s);
 }
 
@@ -201,6 +212,7 @@ struct sample {
 	struct vg_sched_sampler *s;
 	uint64_t elapsed_ns;
 	uint64_t mono_ns;			/* when the per-CPU state was read */
+	bool baseline;				/* the first sample: nothing to add up */
 	struct cand *c;
 	size_t n, cap;
 	uint32_t *gone;				/* exited processes to delete */
@@ -241,6 +253,33 @@ static void read_oncpu(struct sample *sm)
 		memset(s->oncpu, 0, s->oncpu ? (size_t)s->ncpu * sizeof(*s->oncpu) : 0);
 }
 
+static struct vg_sched_stat *cg_get(struct vg_sched_sampler *s, uint64_t id)
+{
+	struct cg *n;
+
+	for (size_t i = 0; i < s->n_cgs; i++)
+		if (s->cgs[i].id == id)
+			return &s->cgs[i].st;
+	if (s->n_cgs >= MAX_CGROUPS)
+		return NULL;
+	n = realloc(s->cgs, (s->n_cgs + 1) * sizeof(*n));
+	if (!n)
+		return NULL;
+	s->cgs = n;
+	memset(&n[s->n_cgs], 0, sizeof(n[0]));
+	n[s->n_cgs].id = id;
+	return &n[s->n_cgs++].st;
+}
+
+int vg_sched_each_cgroup(const struct vg_sched_sampler *s, vg_sched_cgroup_fn fn, void *ctx)
+{
+	int ret = 0;
+
+	for (size_t i = 0; s && i < s->n_cgs && !ret; i++)
+		ret = fn(s->cgs[i].id, &s->cgs[i].st, ctx);
+	return ret;
+}
+
 static int sample_proc(uint64_t key, const void *value, void *ctx)
 {
 	struct sample *sm = ctx;
@@ -252,6 +291,8 @@ static int sample_proc(uint64_t key, const void *value, void *ctx)
 	uint64_t cpu, now_cpu;
 	uint32_t pct;
 	struct cand *nc;
+	__u64 hist[VG_HIST_SLOTS];
+	struct vg_sched_stat *cg;
 
 	if (kill((pid_t)tgid, 0) && errno == ESRCH) {
 		if (sm->n_gone == sm->cap_gone) {
@@ -275,6 +316,18 @@ static int sample_proc(uint64_t key, const void *value, void *ctx)
 	p->history[0] = pct;
 	if (p->history_len < VG_SCHED_HISTORY)
 		p->history_len++;
+	for (int i = 0; i < VG_HIST_SLOTS; i++)
+		hist[i] = st->runq_hist[i] - p->runq_hist[i];
+	cg = sm->baseline ? NULL : cg_get(s, st->cgroup_id);
+	if (cg) {
+		cg->cpu_ns += cpu;
+		cg->runq_ns += st->runq_ns - p->runq_ns;
+		cg->runq_count += st->runq_count - p->runq_count;
+		cg->voluntary += st->voluntary - p->voluntary;
+		cg->involuntary += st->involuntary - p->involuntary;
+		for (int i = 0; i < VG_HIST_SLOTS; i++)
+			cg->runq_hist[i] += hist[i];
+	}
 	if ((double)pct / 100.0 >= s->o.min_percent) {
 		if (sm->n == sm->cap) {
 			nc = realloc(sm->c, (sm->cap * 2 + 16) * sizeof(*nc));
@@ -294,8 +347,7 @@ static int sample_proc(uint64_t key, const void *value, void *ctx)
 		r->interval_ns = sm->elapsed_ns;
 		r->cpu_ns = cpu;
 		r->runq_count = st->runq_count - p->runq_count;
-		for (int i = 0; i < VG_HIST_SLOTS; i++)
-			nc->runq_hist[i] = st->runq_hist[i] - p->runq_hist[i];
+		memcpy(nc->runq_hist, hist, sizeof(hist));
 		r->runq_p50_ns = vg_hist_percentile(nc->runq_hist, 0.5) * 1000;
 		r->runq_p99_ns = vg_hist_percentile(nc->runq_hist, 0.99) * 1000;
 		r->runq_max_ns = vg_hist_percentile(nc->runq_hist, 1.0) * 1000;
@@ -306,6 +358,7 @@ static int sample_proc(uint64_t key, const void *value, void *ctx)
 	}
 keep:
 	p->cpu_ns = now_cpu;
+	p->runq_ns = st->runq_ns;
 	p->runq_count = st->runq_count;
 	p->voluntary = st->voluntary;
 	p->involuntary = st->involuntary;
@@ -333,6 +386,7 @@ void vg_sched_tick(struct vg_sched_sampler *s, uint64_t now_ns)
 		s->last_ns = now_ns;	/* the first interval starts now */
 		s->gen++;
 		sm.elapsed_ns = 1;
+		sm.baseline = true;
 		read_oncpu(&sm);
 		vg_sched_each(s->m.procs, sizeof(uint32_t), sizeof(struct vg_sched_stat),
 			      sample_proc, &sm);

@@ -3,7 +3,7 @@
  * sched_sampler.h - CPU and run-queue summaries from the kernel's aggregates
  * (include/vigil/sched.h), and readers of the block I/O aggregates.
  *
- * The kernel adds up, per process, per cgroup and for the machine, CPU time,
+ * The kernel adds up, per process and for the machine, CPU time,
  * context switches and log2 histograms of run-queue waits; nothing per
  * switch reaches user space.  The sampler reads the per-process map once
  * per interval and makes, for each process that used at least `min_percent`
@@ -12,7 +12,8 @@
  * intervals, its run-queue wait percentiles, and the other processes'
  * p99 wait in the same interval — what policies of kind `sched` match
  * ("more than 80 % of a CPU for 5 s while others wait over 10 ms").
- * Entries of processes that exited are removed from the kernel map.
+ * Entries of processes that exited are removed from the kernel map (after
+ * their last deltas are counted).  Cgroups are their processes summed.
  *
  *	struct vg_sched_sampler *s = vg_sched_new(&opts, &maps);
  *	...each tick: vg_sched_tick(s, now_ns);	// emits records when due
@@ -51,6 +52,12 @@ void vg_sched_tick(struct vg_sched_sampler *s, uint64_t now_ns);
  * bound of its bucket in the histogram's unit (bucket k holds [2^(k-1),
  * 2^k); 0 for an empty one). */
 uint64_t vg_hist_percentile(const __u64 hist[VG_HIST_SLOTS], double p);
+
+/* Each cgroup's totals (CPU time, waits, switches, wait histogram) since
+ * the sampler's first tick: the sums of its processes' per-interval deltas
+ * (a process counts where it was when sampled).  At most 4096 cgroups. */
+typedef int (*vg_sched_cgroup_fn)(uint64_t cgroup_id, const struct vg_sched_stat *st, void *ctx);
+int vg_sched_each_cgroup(const struct vg_sched_sampler *s, vg_sched_cgroup_fn fn, void *ctx);
 
 /* Machine-wide totals: the per-CPU entries of vg_sched_total summed. */
 int vg_sched_read_total(const struct vg_sched_maps *m, struct vg_sched_stat *out);

@@ -132,7 +132,6 @@ static void select_programs(struct vigil_bpf *skel, unsigned int sensors, enum v
 	bpf_map__set_autocreate(skel->maps.vg_net_flows, sensors & VG_SENSOR_NET);
 	/* so are the scheduler's and block I/O's (about 5 MB together) */
 	bpf_map__set_autocreate(skel->maps.vg_sched_procs, sensors & VG_SENSOR_SCHED);
-	bpf_map__set_autocreate(skel->maps.vg_sched_cgroups, sensors & VG_SENSOR_SCHED);
 	bpf_map__set_autocreate(skel->maps.vg_sched_total, sensors & VG_SENSOR_SCHED);
 	bpf_map__set_autocreate(skel->maps.vg_sched_wake,
 				(sensors & VG_SENSOR_SCHED) && b == VG_BACKEND_RAW_TP);
@@ -316,7 +315,6 @@ void vg_sensor_sched_maps(const struct vg_sensor *s, struct vg_sched_maps *m)
 		     bpf_program__autoload(s->skel->progs.vg_bio_done_raw);
 
 	m->procs = sched ? bpf_map__fd(s->skel->maps.vg_sched_procs) : -1;
-	m->cgroups = sched ? bpf_map__fd(s->skel->maps.vg_sched_cgroups) : -1;
 	m->total = sched ? bpf_map__fd(s->skel->maps.vg_sched_total) : -1;
 	m->oncpu = sched ? bpf_map__fd(s->skel->maps.vg_sched_oncpu) : -1;
 	m->block_devs = block ? bpf_map__fd(s->skel->maps.vg_block_devs) : -1;

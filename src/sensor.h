@@ -105,7 +105,7 @@ void vg_sensor_profile_maps(const struct vg_sensor *s, struct vg_prof_maps *m);
 
 /* The scheduler and block I/O maps (include/vigil/sched.h); -1 when not loaded. */
 struct vg_sched_maps {
-	int procs, cgroups, total, oncpu;	/* VG_SENSOR_SCHED */
+	int procs, total, oncpu;		/* VG_SENSOR_SCHED */
 	int block_devs, block_procs;		/* VG_SENSOR_BLOCK */
 };
 void vg_sensor_sched_maps(const struct vg_sensor *s, struct vg_sched_maps *m);

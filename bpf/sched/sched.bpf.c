@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
 /*
- * sched.bpf.c - CPU time, context switches and run-queue waits per process,
- * per cgroup and for the machine, aggregated here (include/vigil/sched.h).
+ * sched.bpf.c - CPU time, context switches and run-queue waits per process
+ * and for the machine, aggregated here (include/vigil/sched.h); user space
+ * sums processes into their cgroups.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -30,16 +31,30 @@ static __always_inline struct vg_sched_stat *stat_of(void *map, const void *key,
 	return st;
 }
 
-static __always_inline __u64 task_cgroup(struct task_struct *t)
+/* Fields of a task: direct loads where the pointer is trusted (tp_btf),
+ * probe reads otherwise (raw_tp); `btf` is a constant at each call. */
+static __always_inline __u64 task_cgroup(struct task_struct *t, bool btf)
 {
+	if (btf)
+		return t->cgroups->dfl_cgrp->kn->id;
 	return BPF_CORE_READ(t, cgroups, dfl_cgrp, kn, id);
+}
+
+static __always_inline __u32 task_tgid(struct task_struct *t, bool btf)
+{
+	return btf ? t->tgid : BPF_CORE_READ(t, tgid);
+}
+
+static __always_inline __u32 task_tid(struct task_struct *t, bool btf)
+{
+	return btf ? t->pid : BPF_CORE_READ(t, pid);
 }
 
 /* Note when p became runnable: in its task storage (btf: a trusted task
  * pointer; ~4x cheaper than a hash update and delete), else by tid. */
 static __always_inline void note_runnable(struct task_struct *p, bool btf)
 {
-	__u32 tid = BPF_CORE_READ(p, pid);
+	__u32 tid = task_tid(p, btf);
 	__u64 now, *ts;
 
 	if (!tid)
@@ -88,9 +103,9 @@ static __always_inline void account_wait(struct vg_sched_stat *st, __u64 wait, _
 static __always_inline int on_switch(bool preempt, struct task_struct *prev,
 				     struct task_struct *next, unsigned int prev_state, bool btf)
 {
-	__u32 zero = 0, ptgid = BPF_CORE_READ(prev, tgid), ntid = BPF_CORE_READ(next, pid);
-	__u32 ntgid = BPF_CORE_READ(next, tgid);
-	__u64 now = bpf_ktime_get_ns(), woke, pcg, ncg;
+	__u32 zero = 0, ptgid = task_tgid(prev, btf), ntid = task_tid(next, btf);
+	__u32 ntgid = task_tgid(next, btf);
+	__u64 now = bpf_ktime_get_ns(), woke;
 	struct vg_sched_oncpu *on;
 	struct vg_sched_stat *st;
 
@@ -100,16 +115,14 @@ static __always_inline int on_switch(bool preempt, struct task_struct *prev,
 		__u64 ran = on->since_ns && now > on->since_ns ? now - on->since_ns : 0;
 		bool runnable = (prev_state & 0xff) == TASK_RUNNING;
 
-		pcg = task_cgroup(prev);
 		st = stat_of(&vg_sched_procs, &ptgid, prev);
 		if (st) {
 			__sync_fetch_and_add(&st->cpu_ns, ran);
 			__sync_fetch_and_add(runnable ? &st->involuntary : &st->voluntary, 1);
-			st->cgroup_id = pcg;
+			/* cgroups are summed from their processes in user space: a
+			 * second map here cost 300 ns per switch */
+			st->cgroup_id = task_cgroup(prev, btf);
 		}
-		st = stat_of(&vg_sched_cgroups, &pcg, prev);
-		if (st)
-			__sync_fetch_and_add(&st->cpu_ns, ran);
 		st = bpf_map_lookup_elem(&vg_sched_total, &zero);
 		if (st)
 			st->cpu_ns += ran;
@@ -128,9 +141,7 @@ static __always_inline int on_switch(bool preempt, struct task_struct *prev,
 		__u64 wait = now > woke ? now - woke : 0;
 		__u32 slot = vg_hist_slot(wait / 1000);
 
-		ncg = task_cgroup(next);
 		account_wait(stat_of(&vg_sched_procs, &ntgid, next), wait, slot);
-		account_wait(stat_of(&vg_sched_cgroups, &ncg, next), wait, slot);
 		st = bpf_map_lookup_elem(&vg_sched_total, &zero);
 		if (st) {
 			st->runq_ns += wait;

@@ -4,10 +4,10 @@
  * them (bpf/sched/, bpf/block/; read by src/sched_sampler.c).
  *
  * Scheduler: at sched_switch the outgoing task's time on the CPU is added
- * to its process and cgroup; at sched_wakeup/sched_wakeup_new (and when a
- * running task is preempted) the task's enqueue time is noted, and when it
- * next runs the wait goes into log2 histograms of its process, its cgroup
- * and the whole machine.  Block I/O: at block_io_start the request is
+ * to its process (which notes its cgroup); at sched_wakeup/sched_wakeup_new
+ * (and when a running task is preempted) the task's enqueue time is noted,
+ * and when it next runs the wait goes into log2 histograms of its process
+ * and the whole machine.  Cgroups are their processes summed (user space).  Block I/O: at block_io_start the request is
  * attributed to the task starting it; at block_rq_issue its queue time
  * ends; at block_rq_complete the issue-to-completion latency and the size
  * go into histograms per device and per process, and a request slower than
@@ -23,14 +23,13 @@
 
 #define VG_HIST_SLOTS		32	/* log2 buckets: [0] < 1 unit, [k] in [2^(k-1), 2^k) units */
 #define VG_SCHED_PROCS_MAX	8192	/* processes tracked (LRU) */
-#define VG_SCHED_CGROUPS_MAX	1024	/* cgroups tracked (LRU) */
 #define VG_SCHED_WAKE_MAX	16384	/* tasks waiting to run (LRU) */
 #define VG_BLOCK_INFLIGHT_MAX	8192	/* requests in flight */
 #define VG_BLOCK_DEVS_MAX	64
 #define VG_BLOCK_PROCS_MAX	4096
 
-/* Per process (tgid) and per cgroup (cgroup v2 id); run-queue waits in
- * microseconds buckets. */
+/* Per process (tgid), and the machine; run-queue waits in microsecond
+ * buckets. */
 struct vg_sched_stat {
 	__u64 cpu_ns;
 	__u64 runq_ns;		/* total wait */

@@ -6,7 +6,8 @@
  *     voluntary switches are counted;
  *   - two busy children pinned to one CPU wait in its run queue: their
  *     waits land in the histograms, and the machine's too;
- *   - a child in a cgroup the test makes: the cgroup's CPU time;
+ *   - a child in a cgroup the test makes: the cgroup's CPU time (its
+ *     processes summed by the sampler);
  *   - the sampler makes a sched record for the busy child at ~100 %;
  *   - a child in a memory cgroup (v1) limited to 32 MiB that allocates
  *     256 MiB is the OOM killer's victim: one oom event names it;
@@ -158,14 +159,33 @@ static void spin_700ms(void)
 		x++;
 }
 
-static void test_cgroup_cpu_and_sampler(void)
+struct cg_find {
+	uint64_t id;
+	struct vg_sched_stat st;
+	bool found;
+};
+
+static int find_cg(uint64_t id, const struct vg_sched_stat *st, void *ctx)
+{
+	struct cg_find *f = ctx;
+
+	if (id == f->id) {
+		f->st = *st;
+		f->found = true;
+	}
+	return 0;
+}
+
+static void test_cgroup_cpu(void)
 {
 	char root[256], cg[300], procs[340];
 	struct collector c;
 	struct vg_sched_maps m;
-	struct vg_sched_stat st;
+	struct vg_sched_opts o = { .interval_ns = 200000000ULL };
+	struct vg_sched_sampler *s = NULL;
+	struct cg_find f = { 0 };
 	struct stat sb;
-	uint64_t cgid;
+	uint64_t t0;
 	pid_t p;
 
 	snprintf(root, sizeof(root), "%s", cgroup2_root());
@@ -175,16 +195,29 @@ static void test_cgroup_cpu_and_sampler(void)
 	snprintf(procs, sizeof(procs), "%s/cgroup.procs", cg);
 	if (!ASSERT_OK(mkdir(cg, 0755), "mkdir cgroup") || !ASSERT_OK(stat(cg, &sb), "stat"))
 		return;
-	cgid = sb.st_ino;
+	f.id = sb.st_ino;
 	start(&c, VG_SENSOR_SCHED, 0);
 	vg_sensor_sched_maps(&c.agent.sensor, &m);
+	s = vg_sched_new(&o, &m);
+	if (!ASSERT_TRUE(s, "sampler"))
+		goto out;
+	t0 = now_ns();
+	vg_sched_tick(s, t0);
 	p = child_in(procs, spin_700ms);
-	waitpid(p, NULL, 0);
-	if (ASSERT_TRUE(m.cgroups >= 0 && !bpf_map_lookup_elem(m.cgroups, &cgid, &st),
-			"the cgroup is in the map")) {
-		ASSERT_GE(st.cpu_ns, 550000000ULL, "the cgroup's CPU time >= 0.55 s");
-		ASSERT_LE(st.cpu_ns, 900000000ULL, "and <= 0.9 s");
+	while (now_ns() - t0 < 1200000000ULL) {
+		usleep(50 * 1000);
+		vg_sched_tick(s, now_ns());
 	}
+	waitpid(p, NULL, 0);
+	usleep(250 * 1000);
+	vg_sched_tick(s, now_ns());
+	vg_sched_each_cgroup(s, find_cg, &f);
+	if (ASSERT_TRUE(f.found, "the cgroup is summed")) {
+		ASSERT_GE(f.st.cpu_ns, 550000000ULL, "the cgroup's CPU time >= 0.55 s");
+		ASSERT_LE(f.st.cpu_ns, 900000000ULL, "and <= 0.9 s");
+	}
+out:
+	vg_sched_free(s);
 	collector_stop(&c);
 	rmdir(cg);
 }
@@ -387,7 +420,7 @@ out_loop:
 static const struct vg_test tests[] = {
 	VG_TEST(test_cpu_time_and_switches),
 	VG_TEST(test_runqueue_waits),
-	VG_TEST(test_cgroup_cpu_and_sampler),
+	VG_TEST(test_cgroup_cpu),
 	VG_TEST(test_sampler_records),
 	VG_TEST(test_oom_kill_event),
 	VG_TEST(test_block_io),
