@@ -17,3 +17,4 @@ echo
 "$BENCH/policy.sh" -o "$BENCH/results/$STAMP-policy"
 echo
 "$BENCH/flame.sh" -o "$BENCH/results/$STAMP-flame"
+"$BENCH/metrics.sh" -o "$BENCH/results/$STAMP-metrics"

@@ -17,6 +17,10 @@
 #include "engine.h"
 #include "cmd.h"
 #include "log.h"
+#include "metrics.h"
+#include "metrics_agent.h"
+#include "metrics_http.h"
+#include "metrics_sched.h"
 
 #define DEFAULT_WAKEUP_BYTES (256 * 1024)
 
@@ -132,6 +136,10 @@ struct stream {
 	struct vg_workloads *workloads;	/* NULL: no profiles */
 	struct vg_agent *agent;
 	struct vg_sched_sampler *sched;	/* NULL: no sched sensor */
+	struct vg_metrics_http *http;	/* NULL: no --metrics */
+	struct vg_metrics *metrics;
+	struct vg_agent_metrics *agent_metrics;
+	struct vg_sched_metrics *sched_metrics;
 };
 
 static int stream_event(const struct vg_event_view *ev, void *ctx)
@@ -160,6 +168,7 @@ static void stream_anomaly(const struct vg_event_view *ev, void *ctx)
 
 	av.mode = vg_workloads_on_anomaly(s->workloads, ev);
 	v.anomaly_view = &av;
+	vg_agent_metrics_on_anomaly(s->agent_metrics, av.profile);
 	vg_output_event(&s->out, &v);
 	if (s->engine)
 		vg_engine_on_event(s->engine, &v);
@@ -177,6 +186,7 @@ static void stream_report(const struct vg_engine_report *r, void *ctx)
 {
 	struct stream *s = ctx;
 
+	vg_agent_metrics_on_report(s->agent_metrics, r);
 	vg_output_report(&s->out, r);
 }
 
@@ -202,6 +212,7 @@ static int stream_tick(void *ctx)
 
 	vg_sched_tick(s->sched, boot_ns());
 	vg_workloads_tick(s->workloads);
+	vg_agent_metrics_tick(s->agent_metrics);
 	if (!s->engine)
 		return vg_output_flush(&s->out);
 	if (reload_requested) {
@@ -268,6 +279,56 @@ static int signal_ready(const char *path)
 	return 0;
 }
 
+/* --metrics: bind now, so that a port in use fails before anything loads. */
+static int stream_metrics_listen(struct stream *s)
+{
+	struct vg_metrics_addr a;
+	char why[160];
+
+	if (!s->opts->metrics_addr)
+		return 0;
+	if (vg_metrics_addr_parse(s->opts->metrics_addr, &a, why, sizeof(why)))
+		return vg_error("--metrics: %s", why), -EINVAL;
+	s->http = vg_metrics_http_listen(&a);
+	return s->http ? 0 : -errno;
+}
+
+/* --metrics: the registry, its first values, then the server. */
+static int stream_metrics_serve(struct stream *s, struct vg_agent *agent)
+{
+	struct vg_agent_metrics_opts mo = { .bpf_stats = !s->opts->no_bpf_stats };
+
+	if (!s->http)
+		return 0;
+	s->metrics = vg_metrics_new();
+	if (!s->metrics)
+		return vg_error("cannot create the metrics registry: %s", strerror(ENOMEM)), -ENOMEM;
+	s->agent_metrics = vg_agent_metrics_new(s->metrics, agent, &mo);
+	if (!s->agent_metrics)
+		return -ENOMEM;
+	s->sched_metrics = vg_sched_metrics_new(s->metrics, &agent->sensor, s->sched);
+	if (!s->sched_metrics)
+		return vg_error("cannot register the scheduler metrics: %s", strerror(errno)), -ENOMEM;
+	vg_agent_metrics_collect(s->agent_metrics);
+	if (vg_metrics_http_serve(s->http, s->metrics))
+		return -EIO;
+	vg_info("metrics: serving http://%s/metrics", vg_metrics_http_addr(s->http));
+	return 0;
+}
+
+/* The server first: it renders the registry from its own thread. */
+static void stream_metrics_free(struct stream *s)
+{
+	vg_metrics_http_free(s->http);
+	s->http = NULL;
+	vg_agent_metrics_free(s->agent_metrics);
+	s->agent_metrics = NULL;
+	vg_metrics_free(s->metrics);
+	s->metrics = NULL;
+	vg_sched_metrics_free(s->sched_metrics);
+	s->sched_metrics = NULL;
+}
+
 int vg_cli_stream(const struct vg_cli_opts *o)
 {
 	struct sigaction sa = { .sa_handler = on_signal };
@@ -310,12 +371,15 @@ int vg_cli_stream(const struct vg_cli_opts *o)
 	sigaction(SIGHUP, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
-	err = vg_watchlist_copy(&wl, &o->watches, "watch list");
+	err = stream_metrics_listen(&s);
+	if (!err)
+		err = vg_watchlist_copy(&wl, &o->watches, "watch list");
 	if (!err && o->policies) {
 		s.engine = stream_engine(&s, &wl, &file_all);
 		err = s.engine ? 0 : -EINVAL;
 	}
 	if (err) {
+		stream_metrics_free(&s);
 		vg_watchlist_release(&wl);
 		vg_output_close(&s.out);
 		return VG_EXIT_FAIL;
@@ -343,6 +407,7 @@ int vg_cli_stream(const struct vg_cli_opts *o)
 				    VG_SENSOR_PROFILE;
 		s.detect = vg_detect_new(&dopt);
 		if (!s.detect) {
+			stream_metrics_free(&s);
 			vg_engine_free(s.engine);
 			vg_watchlist_release(&wl);
 			vg_output_close(&s.out);
@@ -351,6 +416,7 @@ int vg_cli_stream(const struct vg_cli_opts *o)
 	}
 	err = vg_agent_start(&agent, &ao);
 	if (err) {
+		stream_metrics_free(&s);
 		vg_detect_free(s.detect);
 		vg_engine_free(s.engine);
 		vg_watchlist_release(&wl);
@@ -401,6 +467,9 @@ int vg_cli_stream(const struct vg_cli_opts *o)
 		vg_info("profiles: %zu loaded from %s", vg_workloads_count(s.workloads),
 			o->profile_dir);
 	}
+	err = stream_metrics_serve(&s, &agent);
+	if (err)
+		goto cleanup;
 	vg_info("ready: sensors attached (%s backend for scheduler hooks, %zu file watches%s)",
 		vg_backend_name(agent.sensor.backend), wl.n,
 		file_all ? ", every file operation" : "");
@@ -418,10 +487,11 @@ cleanup:
 		vg_engine_tick(s.engine);	/* the last decisions' reports */
 	vg_engine_free(s.engine);
 	vg_agent_stop(&agent);
-	vg_sched_free(s.sched);
 	vg_workloads_free(s.workloads);
 	vg_detect_free(s.detect);
 	vg_watchlist_release(&wl);
+	stream_metrics_free(&s);
+	vg_sched_free(s.sched);
 	vg_output_close(&s.out);
 	return err ? VG_EXIT_FAIL : VG_EXIT_OK;
 }

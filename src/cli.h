@@ -58,6 +58,9 @@ struct vg_cli_opts {
 	uint64_t promote_ns;		/* --promote: learn/audit periods; 0: no promotion */
 	uint32_t alarm_budget;		/* --alarm-budget N/PERIOD */
 	uint64_t alarm_budget_ns;	/* 0: no budget */
+	/* Prometheus metrics (vigil run --metrics) */
+	const char *metrics_addr;	/* HOST:PORT to serve /metrics on; NULL: none */
+	bool no_bpf_stats;		/* --no-bpf-stats: leave the kernel's BPF stats off */
 };
 
 /* Does the event pass the user-space filters? */

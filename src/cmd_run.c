@@ -11,6 +11,7 @@
 #include "cmd.h"
 #include "log.h"
 #include "config.h"
+#include "metrics_http.h"
 
 static const char run_usage[] =
 	"usage: vigil run [options]\n"
@@ -57,13 +58,19 @@ static const char run_usage[] =
 	"                          long (0, the default: flows only at close)\n"
 	"  --backend B             auto (default), tp_btf or raw_tp\n"
 	"  --ready-file FILE       create FILE once the sensors are attached\n"
+	"  --metrics HOST:PORT     serve Prometheus metrics at http://HOST:PORT/metrics\n"
+	"                          (127.0.0.1:9090, [::1]:9090; docs/metrics.md); turns\n"
+	"                          on the kernel's BPF run-time statistics (~20 ns per\n"
+	"                          program run) for the per-program metrics\n"
+	"  --no-bpf-stats          with --metrics: leave the BPF statistics off\n"
 	"  --show-config           print the effective configuration and exit\n"
 	"  -v, --verbose           more diagnostics on stderr (twice: libbpf debug)\n"
 	"  -h, --help              this help\n";
 
 enum { OPT_OUTPUT = 256, OPT_STATS, OPT_BACKEND, OPT_READY, OPT_SHOW, OPT_FLOW_INTERVAL,
        OPT_POLICY, OPT_NO_POLICY, OPT_PROFILE, OPT_ANOMALY_THRESHOLD, OPT_ANOMALY_SCORE, OPT_MODE, OPT_ALERTS, OPT_NET_CGROUP, OPT_XDP, OPT_ACTION_CGROUP,
-       OPT_PROMOTE, OPT_BUDGET, OPT_SCHED, OPT_BLOCK_IO, OPT_SLOW_IO };
+       OPT_PROMOTE, OPT_BUDGET, OPT_SCHED, OPT_BLOCK_IO, OPT_SLOW_IO, OPT_METRICS,
+       OPT_NO_BPF_STATS };
 
 static const struct option run_options[] = {
 	{ "format", required_argument, NULL, 'o' },
@@ -88,6 +95,8 @@ static const struct option run_options[] = {
 	{ "block-io", no_argument, NULL, OPT_BLOCK_IO },
 	{ "slow-io-ms", required_argument, NULL, OPT_SLOW_IO },
 	{ "alarm-budget", required_argument, NULL, OPT_BUDGET },
+	{ "metrics", required_argument, NULL, OPT_METRICS },
+	{ "no-bpf-stats", no_argument, NULL, OPT_NO_BPF_STATS },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
 	{},
@@ -236,6 +245,18 @@ static int run(struct vg_cli_opts *o, int argc, char **argv)
 		case OPT_ACTION_CGROUP:
 			o->action_cgroup = optarg;
 			break;
+		case OPT_METRICS: {
+			struct vg_metrics_addr a;
+			char why[160];
+
+			if (vg_metrics_addr_parse(optarg, &a, why, sizeof(why)))
+				return vg_cli_usage_error(run_usage, "--metrics: %s", why);
+			o->metrics_addr = optarg;
+			break;
+		}
+		case OPT_NO_BPF_STATS:
+			o->no_bpf_stats = true;
+			break;
 		case 'v':
 			vg_log_more_verbose();
 			break;
@@ -251,6 +272,8 @@ static int run(struct vg_cli_opts *o, int argc, char **argv)
 	}
 	if (optind < argc)
 		return vg_cli_usage_error(run_usage, "unexpected argument '%s'", argv[optind]);
+	if (o->no_bpf_stats && !o->metrics_addr)
+		return vg_cli_usage_error(run_usage, "--no-bpf-stats without --metrics");
 	if (!o->policies && (o->n_policy_paths || o->policy_mode >= 0))
 		return vg_cli_usage_error(run_usage, "--no-policy with --policy or --mode");
 	if (vg_config_default_watches(&o->watches))

@@ -68,6 +68,12 @@ void vg_config_print(FILE *f, const struct vg_cli_opts *o)
 	fprintf(f, "  format: %s\n", o->fmt == VG_FMT_JSON ? "json" : "text");
 	fprintf(f, "  file: %s\n", o->output_path ? o->output_path : "stdout");
 	fprintf(f, "  stats_interval_s: %u\n", o->stats_interval_s);
+	fprintf(f, "metrics:\n");
+	if (o->metrics_addr)
+		fprintf(f, "  listen: %s\n  bpf_stats: %s\n", o->metrics_addr,
+			o->no_bpf_stats ? "off" : "on");
+	else
+		fprintf(f, "  listen: off\n");
 }
 
 void vg_config_log_backends(const struct vg_cli_opts *o)

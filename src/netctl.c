@@ -538,6 +538,20 @@ int vg_netctl_open_dir(struct vg_netctl *nc, const char *dir, bool create)
 	return 0;
 }
 
+int vg_netctl_open_unlocked(struct vg_netctl *nc, const char *dir)
+{
+	int err;
+
+	memset(nc, 0, sizeof(*nc));
+	nc->dir_fd = nc->rules4_fd = nc->rules6_fd = nc->counters_fd = nc->events_fd = -1;
+	if ((size_t)snprintf(nc->dir, sizeof(nc->dir), "%s", dir) >= sizeof(nc->dir))
+		return -ENAMETOOLONG;
+	err = open_maps(nc);
+	if (err)
+		close_maps(nc);
+	return err;
+}
+
 void vg_netctl_close(struct vg_netctl *nc)
 {
 	close_maps(nc);

@@ -83,6 +83,13 @@ int vg_netctl_open(struct vg_netctl *nc, bool create);
  * its rules apart from `vigil net`'s). */
 int vg_netctl_open_dir(struct vg_netctl *nc, const char *dir, bool create);
 void vg_netctl_close(struct vg_netctl *nc);
+/*
+ * For metrics: the maps of the rule set pinned in `dir`, WITHOUT the lock
+ * (a reader must not wait on a `vigil net` command), creating and logging
+ * nothing: -ENOENT when there is none.  Only for vg_netctl_list() and
+ * vg_netctl_lost(), which may then see a rule set being changed.
+ */
+int vg_netctl_open_unlocked(struct vg_netctl *nc, const char *dir);
 
 /*
  * Attach the programs for `hooks` (both families each) to the cgroup v2

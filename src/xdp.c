@@ -994,3 +994,73 @@ void vg_xdp_rule_str(const struct vg_xdp_rule *r, char *buf, size_t len)
 	if (r->action == VG_XDP_ACT_RATELIMIT && n > 0 && (size_t)n < len)
 		snprintf(buf + n, len - n, " %u pps burst %u", r->pps, r->burst);
 }
+
+/* --- read-only access for metrics -------------------------------------- */
+
+/* Open the pinned maps and link of x->dir without logging; 0 or -errno. */
+static int open_pinned_quiet(struct vg_xdp *x)
+{
+	char path[PATH_MAX];
+	__u32 zero = 0;
+
+	for (size_t i = 0; i < N_MAP_PINS; i++) {
+		if (pin_path(path, sizeof(path), x->dir, map_pins[i]))
+			return -ENAMETOOLONG;
+		*map_fd_slot(x, i) = bpf_obj_get(path);
+		if (*map_fd_slot(x, i) < 0)
+			return -errno;
+	}
+	if (pin_path(path, sizeof(path), x->dir, "link"))
+		return -ENAMETOOLONG;
+	x->link_fd = bpf_obj_get(path);
+	if (x->link_fd < 0)
+		return -errno;
+	if (bpf_map_lookup_elem(x->meta_fd, &zero, &x->meta))
+		return -errno;
+	if (x->meta.abi != VG_XDP_ABI || (int)x->meta.ifindex != x->ifindex)
+		return -ESTALE;
+	x->mode = x->meta.mode;
+	return 0;
+}
+
+int vg_xdp_foreach_unlocked(int (*fn)(struct vg_xdp *x, void *ctx), void *ctx)
+{
+	char root[PATH_MAX - 64], suffix[32];
+	unsigned long long netns;
+	struct dirent *de;
+	int err = 0;
+	DIR *d;
+
+	if (is_bpffs(VG_BPFFS_PATH))
+		snprintf(root, sizeof(root), "%s/" VG_XDP_PIN_SUBDIR, VG_BPFFS_PATH);
+	else if (is_bpffs("/proc/1/root" VG_BPFFS_PATH))
+		snprintf(root, sizeof(root), "/proc/1/root%s/" VG_XDP_PIN_SUBDIR, VG_BPFFS_PATH);
+	else
+		return 0;
+	if (netns_suffix(suffix, sizeof(suffix), &netns))
+		return 0;
+	d = opendir(root);
+	if (!d)
+		return 0;
+	while (!err && (de = readdir(d))) {
+		size_t len = strlen(de->d_name), slen = strlen(suffix);
+		struct vg_xdp x;
+
+		if (de->d_name[0] == '.' || len <= slen || len - slen >= sizeof(x.ifname))
+			continue;
+		if (slen ? strcmp(de->d_name + len - slen, suffix) : strchr(de->d_name, '@') != NULL)
+			continue;
+		xdp_init(&x);
+		memcpy(x.ifname, de->d_name, len - slen);
+		x.ifname[len - slen] = '\0';
+		x.ifindex = (int)if_nametoindex(x.ifname);
+		if (!x.ifindex ||
+		    (size_t)snprintf(x.dir, sizeof(x.dir), "%s/%s", root, de->d_name) >= sizeof(x.dir))
+			continue;
+		if (!open_pinned_quiet(&x))
+			err = fn(&x, ctx);
+		close_maps(&x);
+	}
+	closedir(d);
+	return err;
+}

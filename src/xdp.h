@@ -84,6 +84,17 @@ int vg_xdp_stats_read(struct vg_xdp *x, uint64_t stats[VG_XDP_STAT_MAX]);
  */
 int vg_xdp_foreach(int (*fn)(const char *ifname, void *ctx), void *ctx);
 
+/*
+ * For metrics: call fn for every filter pinned for the current network
+ * namespace, its maps and link open, WITHOUT the lock: the caller may hold
+ * it already (the policy engine keeps the filters of --xdp-iface open, and
+ * flock(2) blocks even within one process), so fn must only read.  Nothing
+ * is mounted, cleaned up or logged; a filter being attached or removed at
+ * that moment is skipped.  Returns 0 (also when nothing is pinned) or the
+ * first non-zero value of fn.
+ */
+int vg_xdp_foreach_unlocked(int (*fn)(struct vg_xdp *x, void *ctx), void *ctx);
+
 /* --- pure helpers (no BPF) --------------------------------------------- */
 
 /* "10.0.0.0/8", "192.0.2.1" (/32), "2001:db8::/32", "::1" (/128): sets

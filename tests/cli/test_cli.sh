@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # test_cli.sh - vigil as a user runs it: usage errors, root checks, JSON and
 # text output of `trace exec` for real processes, filters, `run`, `probe`.
-# Needs root and jq.  Ends with "N passed, N failed, N skipped".
+# Needs root, jq and curl.  Ends with "N passed, N failed, N skipped".
 set -u
 VIGIL=${VIGIL:-build/vigil}
 TMP=$(mktemp -d /tmp/vigil-cli-XXXXXX)
@@ -75,6 +75,25 @@ expect trace_flow_interval_bad 2 "'1s' is not a number of seconds" "$VIGIL" trac
 expect run_bad_mode 2 "--mode: unknown mode 'enforcing' \\(audit or enforce\\)" "$VIGIL" run --mode enforcing
 expect run_policy_missing 1 "nonexistent.yaml" "$VIGIL" run --policy "$TMP/nonexistent.yaml"
 expect run_flow_interval_bad 2 "'-1' is not a number of seconds" "$VIGIL" run --flow-interval -1
+expect run_metrics_bad_address 2 "--metrics: 'nonsense' is not HOST:PORT" "$VIGIL" run --metrics nonsense
+expect run_metrics_bad_port 2 "--metrics: '127.0.0.1:70000': the port is not a number from 0 to 65535" \
+	"$VIGIL" run --metrics 127.0.0.1:70000
+expect run_metrics_hostname 2 "'example.com' is not an IPv4 address" "$VIGIL" run --metrics example.com:9090
+expect run_no_bpf_stats_alone 2 "--no-bpf-stats without --metrics" "$VIGIL" run --no-bpf-stats
+# an address on no interface here: refused at bind, before anything is loaded
+expect run_metrics_cannot_listen 1 \
+	"^vigil: error: cannot listen on '192.0.2.1:9' for --metrics: Cannot assign requested address$" \
+	"$VIGIL" run --metrics 192.0.2.1:9 --output /dev/null
+if [[ $(grep -c 'error:' "$TMP/err") -ne 1 ]]; then
+	fail run_metrics_cannot_listen_one_line "expected one error line: $(grep -v 'info:' "$TMP/err")"
+else
+	ok run_metrics_cannot_listen_one_line
+fi
+if "$VIGIL" run --metrics '[::1]:9100' --show-config | grep -q 'listen: \[::1\]:9100'; then
+	ok run_metrics_config
+else
+	fail run_metrics_config "--show-config does not show the metrics address"
+fi
 if "$VIGIL" run --flow-interval 30 --show-config | grep -q 'an update every 30 s'; then
 	ok run_flow_interval_config
 else
@@ -226,10 +245,21 @@ fi
 # ---- run -------------------------------------------------------------------
 name=run_reports_exec_fork_exit
 rm -f "$TMP/ready"
-"$VIGIL" run --output "$TMP/run.jsonl" --ready-file "$TMP/ready" 2>"$TMP/run.err" &
+mport=$((20000 + RANDOM % 40000))
+"$VIGIL" run --output "$TMP/run.jsonl" --ready-file "$TMP/ready" --metrics "127.0.0.1:$mport" \
+	2>"$TMP/run.err" &
 bg_pid=$!
 for _ in $(seq 100); do [[ -e $TMP/ready ]] && break; sleep 0.1; done
 sh -c '/bin/true vigil-cli-run; exit 4'
+# --metrics (tests/metrics has the rest): 200, 404 elsewhere, 405 for other methods
+codes="$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$mport/metrics")"
+codes+=" $(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$mport/nothing")"
+codes+=" $(curl -s -o /dev/null -w '%{http_code}' -X PUT -d x "http://127.0.0.1:$mport/metrics")"
+if [[ $codes == "200 404 405" ]]; then
+	ok run_metrics_status_codes
+else
+	fail run_metrics_status_codes "GET /metrics, GET /nothing, PUT /metrics: $codes (200 404 405)"
+fi
 child_kinds=
 if stop_trace; then
 	sh_pid=$(jq -r 'select(.kind == "exec" and .process.args == ["/bin/true", "vigil-cli-run"]) | .process.ppid' \
