@@ -332,8 +332,9 @@ test_throttle() {
 }
 
 # ---- 5d. a process holding > 80 % of a CPU for 3 s while the others wait
-# > 20 ms in the run queue is throttled to 20 %; alone (nobody waiting) it is
-# left alone ----
+# > 100 ms in the run queue (p99) is throttled to 20 %; alone (nobody
+# waiting) it is left alone.  The threshold is far above what an otherwise
+# idle machine shows and far below what the nice 10 victims wait (~500 ms) ----
 test_sched_throttle() {
 	local name=sched_throttle out=$TMP/5d.jsonl hog v1 v2 share n0 r errs=""
 	cp /bin/dash "$TMP/bin/hog"
@@ -344,7 +345,7 @@ test_sched_throttle() {
         - binary: {glob: ['*/bin/hog']}
           cpuPercent: {gt: 80}
           cpuSeconds: 3
-          othersRunqueueP99Ms: {gt: 20}
+          othersRunqueueP99Ms: {gt: 100}
       action: {type: throttle, cpuPercent: 20}"
 	start_vigil "$out" --policy "$TMP/p5d.yaml" --action-cgroup "$TAG-sched" ||
 		{ fail $name "vigil did not start"; return; }
@@ -371,7 +372,7 @@ test_sched_throttle() {
 	(( share <= 30 )) || errs+="the hog used ${share}% of a CPU under a 20% throttle; "
 	jq -e --argjson pid "$hog" '.action == "throttle" and .event.kind == "sched" and
 		.event.process.pid == $pid and .event.sched.cpu_percent > 80 and
-		.event.sched.others_runq_p99_ns > 20000000' <<<"$r" >/dev/null ||
+		.event.sched.others_runq_p99_ns > 100000000' <<<"$r" >/dev/null ||
 		errs+="report: $r; "
 	if [[ -z $errs ]]; then
 		echo "  hog share under throttle: ${share}%"
