@@ -5,6 +5,7 @@
 set -euo pipefail
 BENCH=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 STAMP=$(date +%Y%m%d-%H%M%S)
+mkdir -p "$BENCH/results"
 
 "$BENCH/process.sh" -o "$BENCH/results/$STAMP-process"
 echo
@@ -17,4 +18,9 @@ echo
 "$BENCH/policy.sh" -o "$BENCH/results/$STAMP-policy"
 echo
 "$BENCH/flame.sh" -o "$BENCH/results/$STAMP-flame"
+echo
 "$BENCH/metrics.sh" -o "$BENCH/results/$STAMP-metrics"
+echo
+"$BENCH/profile.sh" | tee "$BENCH/results/$STAMP-profile.txt"
+echo
+"$BENCH/sched.sh" | tee "$BENCH/results/$STAMP-sched.txt"
