@@ -258,6 +258,22 @@ struct {
 	__type(value, struct vg_prof_exe_val);
 } vg_prof_modes SEC(".maps") __weak;
 
+/* Per CPU: the last task without a profile (include/vigil/profile.h). */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct vg_prof_cpu);
+} vg_prof_cpu SEC(".maps") __weak;
+
+/* [0]: bumped whenever a running task may have been given a profile. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u32);
+} vg_prof_gen SEC(".maps") __weak;
+
 /* [0]: the next profile id the kernel hands out (user space sets it). */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);

@@ -16,17 +16,23 @@
 #include "mounts.h"
 #include "profile_kernel.h"
 
-/* Give a running process (its thread group leader) the profile. */
-static int seed_task(int tasks_fd, pid_t pid, const struct vg_prof_exe_val *v)
+/* Give a running process (its thread group leader) the profile, and make
+ * every CPU forget it cached the task as having none. */
+static int seed_task(const struct vg_prof_maps *m, pid_t pid, const struct vg_prof_exe_val *v)
 {
 	struct vg_prof_task t = { .p = *v };
 	int pidfd = (int)syscall(SYS_pidfd_open, pid, 0), err = 0;
+	uint32_t zero = 0, gen = 0;
 
 	if (pidfd < 0)
 		return -errno;
-	if (bpf_map_update_elem(tasks_fd, &pidfd, &t, BPF_ANY))
+	if (bpf_map_update_elem(m->tasks, &pidfd, &t, BPF_ANY))
 		err = -errno;
 	close(pidfd);
+	if (m->gen >= 0 && !bpf_map_lookup_elem(m->gen, &zero, &gen)) {
+		gen++;
+		bpf_map_update_elem(m->gen, &zero, &gen, BPF_ANY);
+	}
 	return err;
 }
 
@@ -96,7 +102,7 @@ static void seed_exe(pid_t pid, const char *exe, void *ctx)
 {
 	struct seed_exe *s = ctx;
 
-	if (!strcmp(exe, s->exe) && !seed_task(s->m->tasks, pid, s->v))
+	if (!strcmp(exe, s->exe) && !seed_task(s->m, pid, s->v))
 		s->n++;
 }
 
@@ -177,7 +183,7 @@ static void seed_scope(pid_t pid, const char *exe, void *ctx)
 			return;
 		}
 	}
-	if (!seed_task(s->m->tasks, pid, &v))
+	if (!seed_task(s->m, pid, &v))
 		s->n++;
 }
 

@@ -333,6 +333,7 @@ void vg_sensor_profile_maps(const struct vg_sensor *s, struct vg_prof_maps *m)
 	m->scopes = on ? bpf_map__fd(s->skel->maps.vg_prof_scopes) : -1;
 	m->modes = on ? bpf_map__fd(s->skel->maps.vg_prof_modes) : -1;
 	m->next = on ? bpf_map__fd(s->skel->maps.vg_prof_next) : -1;
+	m->gen = on ? bpf_map__fd(s->skel->maps.vg_prof_gen) : -1;
 }
 
 void vg_sensor_policy_maps(const struct vg_sensor *s, struct vg_pol_maps *m)

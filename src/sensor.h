@@ -99,7 +99,7 @@ struct vg_pol_maps {
 
 /* The profile maps (include/vigil/profile.h); -1 when not loaded. */
 struct vg_prof_maps {
-	int exe, tasks, ngrams, learn, scopes, modes, next;
+	int exe, tasks, ngrams, learn, scopes, modes, next, gen;
 };
 void vg_sensor_profile_maps(const struct vg_sensor *s, struct vg_prof_maps *m);
 

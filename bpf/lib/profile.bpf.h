@@ -70,8 +70,14 @@ static __always_inline void vg_prof_exec(struct vg_scratch *s)
 	if (!pt)
 		return;
 	__builtin_memset(pt, 0, sizeof(*pt));
-	if (v)
-		pt->p = *v;	/* else mode VG_PROF_NONE: checked, none */
+	if (v) {
+		__u32 zero = 0, *gen = bpf_map_lookup_elem(&vg_prof_gen, &zero);
+
+		pt->p = *v;
+		if (gen)	/* CPUs that cached this task as unprofiled: forget it */
+			__sync_fetch_and_add(gen, 1);
+	}
+	/* else mode VG_PROF_NONE: checked, none */
 }
 
 /* Is the current task profiled (learning or detecting)?  Its file

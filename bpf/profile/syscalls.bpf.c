@@ -119,12 +119,26 @@ static __always_inline int on_sys_enter(long id)
 	struct task_struct *t = bpf_get_current_task_btf();
 	const struct vg_prof_exe_val *m;
 	struct vg_prof_task *pt;
-	__u32 prof;
+	struct vg_prof_cpu *c;
+	__u32 prof, zero = 0, *gen;
 
-	if (vg_self_pid && BPF_CORE_READ(t, tgid) == vg_self_pid)
+	/* every syscall of every task passes here: the common case, the task
+	 * this CPU saw last and found without a profile, costs two array
+	 * lookups; otherwise one task-storage lookup */
+	c = bpf_map_lookup_elem(&vg_prof_cpu, &zero);
+	gen = bpf_map_lookup_elem(&vg_prof_gen, &zero);
+	if (c && gen && c->task == (__u64)t && c->start_ns == t->start_time && c->gen == *gen)
 		return 0;
 	pt = task_state(t);
-	if (!pt || !pt->p.profile_id)
+	if (!pt || !pt->p.profile_id) {
+		if (c && gen) {
+			c->task = (__u64)t;
+			c->start_ns = t->start_time;
+			c->gen = *gen;
+		}
+		return 0;
+	}
+	if (vg_self_pid && t->tgid == vg_self_pid)
 		return 0;
 	prof = pt->p.profile_id;
 	m = bpf_map_lookup_elem(&vg_prof_modes, &prof);

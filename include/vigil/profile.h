@@ -71,6 +71,17 @@ struct vg_prof_task {
 	__u64 syscalls;
 };
 
+/* Per CPU: the last task seen there that has no profile (the common case
+ * skips its task-storage lookup).  Valid while `gen` equals vg_prof_gen[0],
+ * which the kernel (an exec that gives a profile) and user space (running
+ * processes given one) bump. */
+struct vg_prof_cpu {
+	__u64 task;		/* struct task_struct *; 0: none */
+	__u64 start_ns;		/* its start time: a reused address is another task */
+	__u32 gen;
+	__u32 _pad;
+};
+
 struct vg_prof_ngram_key {
 	__u32 profile_id;
 	__u32 _pad;
