@@ -58,7 +58,12 @@ ASAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize
 BPFT_SRCS  := $(sort $(wildcard tests/bpf/test_*.c))
 BPFT_BINS  := $(patsubst tests/bpf/%.c,$(BUILD)/tests/bpf/%,$(BPFT_SRCS))
 # Workloads the integration tests run (build/tests/bpf/progs/NAME).
-BPFT_PROGS := $(patsubst tests/bpf/progs/%.c,$(BUILD)/tests/bpf/progs/%,$(sort $(wildcard tests/bpf/progs/*.c)))
+# tests/bpf/progs/lib*.c are shared libraries (build/tests/bpf/progs/lib*.so).
+BPFT_PROG_SRCS := $(sort $(wildcard tests/bpf/progs/*.c))
+BPFT_PROGS := $(patsubst tests/bpf/progs/%.c,$(BUILD)/tests/bpf/progs/%,\
+	$(filter-out tests/bpf/progs/lib%,$(BPFT_PROG_SRCS)))
+BPFT_LIBS  := $(patsubst tests/bpf/progs/%.c,$(BUILD)/tests/bpf/progs/%.so,\
+	$(filter tests/bpf/progs/lib%,$(BPFT_PROG_SRCS)))
 FUZZ_SRCS  := $(sort $(wildcard tests/fuzz/fuzz_*.c))
 FUZZ_BINS  := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRCS))
 FUZZ_OBJS  := $(patsubst src/%.c,$(BUILD)/fuzz/obj/%.o,$(filter-out src/main.c,$(SRCS))) \
@@ -147,7 +152,12 @@ $(BUILD)/tests/bpf/progs/%: tests/bpf/progs/%.c
 	@mkdir -p $(@D)
 	$(CLANG) -g -O1 -fno-omit-frame-pointer -mno-omit-leaf-frame-pointer -Wall -Wextra -Werror $< -o $@
 
+$(BUILD)/tests/bpf/progs/lib%.so: tests/bpf/progs/lib%.c
+	@mkdir -p $(@D)
+	$(CLANG) -g -O1 -shared -fPIC -Wall -Wextra -Werror $< -o $@
+
 $(BUILD)/tests/bpf/test_flame: | $(BPFT_PROGS)
+$(BUILD)/tests/bpf/test_uprobe: | $(BPFT_PROGS) $(BPFT_LIBS)
 
 # Sources once with coverage instrumentation, each target linked against them.
 $(BUILD)/fuzz/obj/%.o: src/%.c $(HDRS) $(SKEL)
@@ -164,7 +174,7 @@ $(BUILD)/fuzz/%: tests/fuzz/%.c $(FUZZ_OBJS) $(HDRS) $(TEST_HDRS)
 
 unit: $(UNIT_BINS)
 asan: $(ASAN_BINS)
-integration: $(BUILD)/vigil $(BPFT_BINS) $(BPFT_PROGS)
+integration: $(BUILD)/vigil $(BPFT_BINS) $(BPFT_PROGS) $(BPFT_LIBS)
 fuzz: $(FUZZ_BINS)
 
 run: deps

@@ -335,6 +335,7 @@ int vg_cli_stream(const struct vg_cli_opts *o)
 	struct stream s = { .opts = o };
 	struct vg_agent agent;
 	struct vg_watchlist wl;
+	struct vg_uprobes ups;
 	bool file_all = o->file_all;
 	struct vg_agent_opts ao = {
 		.sensor = {
@@ -361,6 +362,7 @@ int vg_cli_stream(const struct vg_cli_opts *o)
 	int err;
 
 	vg_watchlist_init(&wl);
+	vg_uprobes_init(&ups);
 	err = vg_output_open(&s.out, o->output_path, o->fmt);
 	if (err) {
 		vg_error("cannot open output '%s': %s", o->output_path, strerror(-err));
@@ -467,6 +469,19 @@ int vg_cli_stream(const struct vg_cli_opts *o)
 		vg_info("profiles: %zu loaded from %s", vg_workloads_count(s.workloads),
 			o->profile_dir);
 	}
+	if (o->n_uprobes) {
+		struct vg_up_sensor us;
+
+		vg_sensor_uprobe(&agent.sensor, &us);
+		for (size_t i = 0; i < o->n_uprobes; i++) {
+			int id = vg_uprobes_attach(&ups, &us, &o->uprobes[i]);
+
+			if (id < 0) {
+				err = id;
+				goto cleanup;
+			}
+		}
+	}
 	err = stream_metrics_serve(&s, &agent);
 	if (err)
 		goto cleanup;
@@ -486,6 +501,7 @@ cleanup:
 	if (s.engine)
 		vg_engine_tick(s.engine);	/* the last decisions' reports */
 	vg_engine_free(s.engine);
+	vg_uprobes_release(&ups);
 	vg_agent_stop(&agent);
 	vg_workloads_free(s.workloads);
 	vg_detect_free(s.detect);

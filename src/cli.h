@@ -12,6 +12,7 @@
 
 #include "agent.h"
 #include "output.h"
+#include "uprobe.h"
 #include "watch.h"
 
 /* Which event kinds a command prints (1 << enum vg_event_type). */
@@ -41,6 +42,8 @@ struct vg_cli_opts {
 	uint64_t sched_interval_ns;	/* sched sensor: a summary per busy process each; 0: 1 s */
 	double sched_min_percent;	/* ... of processes at or above this CPU share; 0: 1 % */
 	uint64_t block_slow_ns;		/* block sensor: an event per I/O this slow; 0: none */
+	const struct vg_uprobe_spec *uprobes;	/* attached once the sensors are (uprobe sensor) */
+	size_t n_uprobes;
 	/* policies (vigil run) */
 	bool policies;			/* run the policy engine */
 	char **policy_paths;		/* --policy; none: the embedded default set */

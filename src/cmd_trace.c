@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
 /*
- * vigil trace exec|file|priv|net - one sensor's events, live, with context.
+ * vigil trace exec|file|priv|net|sched|io|uprobe - one sensor's events, live, with context.
  */
+#include <errno.h>
 #include <getopt.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -20,6 +21,9 @@ static const char trace_usage[] =
 	"       vigil trace net [options]\n"
 	"       vigil trace sched [--interval D] [--min-cpu PERCENT] [options]\n"
 	"       vigil trace io [--slow-ms MS] [options]\n"
+	"       vigil trace uprobe --path FILE (--symbol NAME | --offset OFF) [--arg SPEC]...\n"
+	"                          [--ret] [--kill-if GUARD | --report-if GUARD] [--rule NAME]\n"
+	"                          [--guard-only] [options]\n"
 	"\n"
 	"exec: every successful execve/execveat, with process, user, cgroup and\n"
 	"      container context.\n"
@@ -38,6 +42,11 @@ static const char trace_usage[] =
 	"      OOM kill.  Aggregated in the kernel at each context switch.\n"
 	"io:   every block I/O request slower than --slow-ms (default 10) from issue to\n"
 	"      completion: disk, operation, size, latency, the process that started it.\n"
+	"uprobe: every call of a function of an executable or shared library (in every\n"
+	"      process that maps it, also libraries loaded later; with --pid only that\n"
+	"      process), with the arguments asked for, and its returns with --ret\n"
+	"      (docs/uprobes.md).  A guard is checked in the kernel at the function's\n"
+	"      entry; with --kill-if the caller is killed (SIGKILL) before the function runs.\n"
 	"\n"
 	"  --path PATH        (file) watch PATH: a file, or a directory and everything below it\n"
 	"                     (a trailing '/' or an existing directory); repeatable; default:\n"
@@ -50,6 +59,17 @@ static const char trace_usage[] =
 	"  --interval D       (sched) summary interval: 1s (default), 500ms, 5s\n"
 	"  --min-cpu PERCENT  (sched) processes at or above this CPU share (default 1)\n"
 	"  --slow-ms MS       (io) the latency that makes an event (default 10; 0: every I/O)\n"
+	"  --path FILE        (uprobe) the executable or library (path, or a library name)\n"
+	"  --symbol NAME      (uprobe) the function, from the file's ELF symbols\n"
+	"  --offset OFF       (uprobe) file offset, or bytes past --symbol's entry\n"
+	"  --arg SPEC         (uprobe) capture argument IDX (0-5): IDX:int, IDX:str[:MAX],\n"
+	"                     IDX:buf:LENIDX[:MAX] (MAX bytes, at most and default 64); repeatable\n"
+	"  --ret              (uprobe) also report the function's returns and return value\n"
+	"  --kill-if GUARD    (uprobe) IDX:OP:VALUE, OP gt ge lt le eq ne (unsigned) or\n"
+	"                     strlen_gt (VALUE <= 255): SIGKILL the caller at entry when it holds\n"
+	"  --report-if GUARD  (uprobe) the same condition, only flagged in the event (audit)\n"
+	"  --rule NAME        (uprobe) the guard's name, reported with the events it flags\n"
+	"  --guard-only       (uprobe) report only the calls where the guard holds\n"
 	"  --all-syscalls     (priv) also report credentials changed by any other syscall\n"
 	"                     (unshare, setgroups, prctl, ...); hooks every syscall of every\n"
 	"                     process: about 100-150 ns more per syscall\n"
@@ -67,7 +87,8 @@ static const char trace_usage[] =
 enum {
 	OPT_PID = 256, OPT_COMM, OPT_EXE, OPT_CONTAINER, OPT_OUTPUT, OPT_BACKEND, OPT_READY,
 	OPT_PATH, OPT_ALL, OPT_ALL_SYSCALLS, OPT_FLOW_INTERVAL, OPT_INTERVAL, OPT_MIN_CPU,
-	OPT_SLOW_MS,
+	OPT_SLOW_MS, OPT_SYMBOL, OPT_OFFSET, OPT_ARG, OPT_RET, OPT_KILL_IF, OPT_REPORT_IF, OPT_RULE,
+	OPT_GUARD_ONLY,
 };
 
 static const struct option trace_options[] = {
@@ -86,6 +107,14 @@ static const struct option trace_options[] = {
 	{ "interval", required_argument, NULL, OPT_INTERVAL },
 	{ "min-cpu", required_argument, NULL, OPT_MIN_CPU },
 	{ "slow-ms", required_argument, NULL, OPT_SLOW_MS },
+	{ "symbol", required_argument, NULL, OPT_SYMBOL },
+	{ "offset", required_argument, NULL, OPT_OFFSET },
+	{ "arg", required_argument, NULL, OPT_ARG },
+	{ "ret", no_argument, NULL, OPT_RET },
+	{ "kill-if", required_argument, NULL, OPT_KILL_IF },
+	{ "report-if", required_argument, NULL, OPT_REPORT_IF },
+	{ "rule", required_argument, NULL, OPT_RULE },
+	{ "guard-only", no_argument, NULL, OPT_GUARD_ONLY },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
 	{},
@@ -115,8 +144,72 @@ static int trace_target(const char *name, struct vg_cli_opts *o)
 		o->filter.kinds = VG_KIND_BIT(VG_EV_BLOCK);
 		o->sensors = VG_SENSOR_PROCESS | VG_SENSOR_BLOCK;
 		o->block_slow_ns = 10 * 1000000ULL;
+	} else if (!strcmp(name, "uprobe")) {
+		o->filter.kinds = VG_KIND_BIT(VG_EV_UPROBE);
+		o->sensors = VG_SENSOR_PROCESS | VG_SENSOR_UPROBE;
 	} else {
 		return -1;
+	}
+	return 0;
+}
+
+static const char *option_name(int c)
+{
+	for (const struct option *o = trace_options; o->name; o++)
+		if (o->val == c)
+			return o->name;
+	return "?";
+}
+
+/* The --arg/--kill-if/... options of `trace uprobe`; 0 or the usage exit status. */
+static int parse_uprobe_opt(int c, const char *arg, struct vg_uprobe_spec *u)
+{
+	struct vg_up_probe *p = &u->probe;
+	const char *why = NULL;
+	char *end;
+
+	switch (c) {
+	case OPT_SYMBOL:
+		if (!*arg || strlen(arg) >= VG_UP_NAME_LEN)
+			return vg_cli_usage_error(trace_usage, "--symbol: '%s' must be 1 to %d bytes",
+						  arg, VG_UP_NAME_LEN - 1);
+		u->symbol = arg;
+		return 0;
+	case OPT_OFFSET:
+		errno = 0;
+		u->offset = strtoull(arg, &end, 0);
+		if (errno || end == arg || *end)
+			return vg_cli_usage_error(trace_usage, "--offset: '%s' is not a number", arg);
+		return 0;
+	case OPT_ARG:
+		if (p->n_args >= VG_UP_ARGS_MAX)
+			return vg_cli_usage_error(trace_usage, "--arg: at most %d", VG_UP_ARGS_MAX);
+		if (vg_uprobe_parse_arg(arg, &p->args[p->n_args], &why))
+			return vg_cli_usage_error(trace_usage, "--arg: '%s': %s", arg, why);
+		p->n_args++;
+		return 0;
+	case OPT_RET:
+		u->ret = true;
+		return 0;
+	case OPT_KILL_IF:
+	case OPT_REPORT_IF:
+		if (p->guard_op)
+			return vg_cli_usage_error(trace_usage, "--kill-if/--report-if: only one guard");
+		if (vg_uprobe_parse_guard(arg, p, &why))
+			return vg_cli_usage_error(trace_usage, "%s: '%s': %s",
+						  c == OPT_KILL_IF ? "--kill-if" : "--report-if", arg, why);
+		if (c == OPT_KILL_IF)
+			p->flags |= VG_UP_PROBE_KILL;
+		return 0;
+	case OPT_RULE:
+		if (strlen(arg) >= VG_UP_NAME_LEN)
+			return vg_cli_usage_error(trace_usage, "--rule: '%s' is longer than %d bytes",
+						  arg, VG_UP_NAME_LEN - 1);
+		snprintf(p->rule, sizeof(p->rule), "%s", arg);
+		return 0;
+	case OPT_GUARD_ONLY:
+		p->flags |= VG_UP_PROBE_QUIET;
+		return 0;
 	}
 	return 0;
 }
@@ -128,6 +221,8 @@ static int parse(int argc, char **argv, struct vg_cli_opts *o)
 	bool is_net = o->sensors & VG_SENSOR_NET;
 	bool is_sched = o->sensors & VG_SENSOR_SCHED;
 	bool is_io = o->sensors & VG_SENSOR_BLOCK;
+	bool is_uprobe = o->sensors & VG_SENSOR_UPROBE;
+	struct vg_uprobe_spec *up = (struct vg_uprobe_spec *)o->uprobes;
 	int64_t ms;
 	uint32_t v;
 	char *end;
@@ -138,6 +233,8 @@ static int parse(int argc, char **argv, struct vg_cli_opts *o)
 		case OPT_PID:
 			if (vg_cli_parse_u32(optarg, &o->filter.pid) || !o->filter.pid)
 				return vg_cli_usage_error(trace_usage, "--pid: '%s' is not a pid", optarg);
+			if (is_uprobe)
+				up->pid = (int)o->filter.pid;
 			break;
 		case OPT_COMM:
 			if (!*optarg || strlen(optarg) > 15)
@@ -169,7 +266,25 @@ static int parse(int argc, char **argv, struct vg_cli_opts *o)
 		case OPT_READY:
 			o->ready_file = optarg;
 			break;
+		case OPT_SYMBOL:
+		case OPT_OFFSET:
+		case OPT_ARG:
+		case OPT_RET:
+		case OPT_KILL_IF:
+		case OPT_REPORT_IF:
+		case OPT_RULE:
+		case OPT_GUARD_ONLY:
+			if (!is_uprobe)
+				return vg_cli_usage_error(trace_usage, "--%s: only for 'trace uprobe'",
+							  option_name(c));
+			if (parse_uprobe_opt(c, optarg, up))
+				return VG_EXIT_USAGE;
+			break;
 		case OPT_PATH:
+			if (is_uprobe) {
+				up->path = optarg;
+				break;
+			}
 			if (!is_file)
 				return vg_cli_usage_error(trace_usage, "--path: only for 'trace file'");
 			if (vg_watchlist_add(&o->watches, optarg, "--path"))
@@ -238,6 +353,12 @@ static int parse(int argc, char **argv, struct vg_cli_opts *o)
 	}
 	if (optind < argc)
 		return vg_cli_usage_error(trace_usage, "unexpected argument '%s'", argv[optind]);
+	if (is_uprobe && !up->path)
+		return vg_cli_usage_error(trace_usage, "uprobe: --path is required");
+	if (is_uprobe && !up->symbol && !up->offset)
+		return vg_cli_usage_error(trace_usage, "uprobe: --symbol or --offset is required");
+	if (is_uprobe && (up->probe.flags & VG_UP_PROBE_QUIET) && !up->probe.guard_op)
+		return vg_cli_usage_error(trace_usage, "--guard-only needs --kill-if or --report-if");
 	if (is_file && o->file_all && o->watches.n)
 		return vg_cli_usage_error(trace_usage, "--all and --path exclude each other");
 	if (is_file && !o->file_all && !o->watches.n && vg_config_default_watches(&o->watches))
@@ -248,6 +369,7 @@ static int parse(int argc, char **argv, struct vg_cli_opts *o)
 int cmd_trace(int argc, char **argv)
 {
 	struct vg_cli_opts o = { .fmt = VG_FMT_TEXT };
+	struct vg_uprobe_spec up = { .pid = -1 };
 	int err;
 
 	optind = 1;
@@ -260,6 +382,10 @@ int cmd_trace(int argc, char **argv)
 	}
 	if (trace_target(argv[1], &o))
 		return vg_cli_usage_error(trace_usage, "trace: unknown target '%s'", argv[1]);
+	if (o.sensors & VG_SENSOR_UPROBE) {
+		o.uprobes = &up;
+		o.n_uprobes = 1;
+	}
 	vg_watchlist_init(&o.watches);
 	err = parse(argc - 1, argv + 1, &o);
 	if (err == 0)

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
 #include <errno.h>
 #include <stddef.h>
+#include <string.h>
 
 #include "event.h"
 
@@ -26,6 +27,8 @@ static const struct event_type_info event_types[VG_EV_TYPE_MAX] = {
 	[VG_EV_OOM] = { "oom", VG_OOM_VERSION, sizeof(struct vg_oom), sizeof(struct vg_oom) },
 	[VG_EV_BLOCK] = { "block", VG_BLOCK_VERSION, sizeof(struct vg_block), sizeof(struct vg_block) },
 	[VG_EV_SCHED] = { "sched", VG_SCHED_VERSION, sizeof(struct vg_sched), sizeof(struct vg_sched) },
+	[VG_EV_UPROBE] = { "uprobe", VG_UPROBE_VERSION, sizeof(struct vg_uprobe),
+			    sizeof(struct vg_uprobe) },
 };
 
 const char *vg_event_kind(uint16_t type)
@@ -69,6 +72,26 @@ static int check_file(const struct vg_file *f, size_t size, const char **why)
 	     VG_FILE_NEW_PATH_OFF + f->new_path_len + 1u > size ||
 	     f->new_path[f->new_path_len] != '\0')) {
 		*why = "file: new_path_len does not fit the record";
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* Argument counts and captured lengths within their arrays; names terminated. */
+static int check_uprobe(const struct vg_uprobe *u, const char **why)
+{
+	if (u->n_args > VG_UPROBE_ARGS) {
+		*why = "uprobe: n_args out of range";
+		return -EINVAL;
+	}
+	for (int i = 0; i < VG_UPROBE_ARGS; i++) {
+		if (u->data_len[i] > VG_UPROBE_DATA_LEN) {
+			*why = "uprobe: data_len out of range";
+			return -EINVAL;
+		}
+	}
+	if (!memchr(u->symbol, '\0', sizeof(u->symbol)) || !memchr(u->rule, '\0', sizeof(u->rule))) {
+		*why = "uprobe: name not terminated";
 		return -EINVAL;
 	}
 	return 0;
@@ -121,6 +144,8 @@ int vg_event_check(const void *rec, size_t size, const char **why)
 		return check_file(rec, size, why);
 	if (hdr->type == VG_EV_NET)
 		return check_net(rec, size, why);
+	if (hdr->type == VG_EV_UPROBE)
+		return check_uprobe(rec, why);
 	if (hdr->type == VG_EV_FLOW && ((const struct vg_flow *)rec)->close > VG_FLOW_CLOSE_OTHER) {
 		*why = "flow: unknown close reason";
 		return -EINVAL;

@@ -76,6 +76,7 @@ struct vg_event_view {
 		const struct vg_oom *oom;
 		const struct vg_block *block;
 		const struct vg_sched *sched;
+		const struct vg_uprobe *uprobe;
 	};
 };
 

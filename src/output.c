@@ -17,6 +17,7 @@
 #include "fim.h"
 #include "policy.h"
 #include "sensor.h"
+#include "vigil/uprobe.h"
 
 #define OUTPUT_BUFSIZE (256 * 1024)
 
@@ -539,6 +540,55 @@ static void json_block(struct vg_buf *b, const struct vg_event_view *ev)
 	vg_buf_addc(b, '}');
 }
 
+static const char *const uprobe_arg_kinds[] = { "none", "int", "str", "buf" };
+
+static const char *uprobe_arg_kind(uint8_t k)
+{
+	return k < sizeof(uprobe_arg_kinds) / sizeof(uprobe_arg_kinds[0]) ? uprobe_arg_kinds[k] : "?";
+}
+
+static void json_uprobe(struct vg_buf *b, const struct vg_event_view *ev)
+{
+	const struct vg_uprobe *u = ev->uprobe;
+	bool ret = u->flags & VG_UPROBE_RETURN;
+
+	json_key(b, "uprobe");
+	vg_buf_addc(b, '{');
+	json_u64(b, "probe_id", u->probe_id);
+	json_str_or_null(b, "symbol", u->symbol);
+	json_key(b, "site");
+	vg_buf_adds(b, ret ? "\"return\"" : "\"entry\"");
+	json_key(b, "ret");
+	if (ret)
+		vg_buf_addf(b, "%" PRId64, (int64_t)u->ret);
+	else
+		vg_buf_adds(b, "null");
+	json_key(b, "args");
+	vg_buf_addc(b, '[');
+	for (uint32_t i = 0; i < u->n_args && i < VG_UPROBE_ARGS; i++) {
+		vg_buf_adds(b, i ? ",{" : "{");
+		json_u64(b, "index", u->arg_index[i]);
+		json_str_or_null(b, "type", uprobe_arg_kind(u->arg_kind[i]));
+		json_u64(b, "value", u->args[i]);
+		if (u->arg_kind[i] == VG_UP_ARG_STR) {
+			json_key(b, "str");
+			vg_json_str(b, u->data[i], u->data_len[i]);
+		} else if (u->arg_kind[i] == VG_UP_ARG_BUF) {
+			json_key(b, "hex");
+			vg_buf_addc(b, '"');
+			for (uint32_t j = 0; j < u->data_len[i] && j < VG_UPROBE_DATA_LEN; j++)
+				vg_buf_addf(b, "%02x", (unsigned char)u->data[i][j]);
+			vg_buf_addc(b, '"');
+		}
+		vg_buf_addc(b, '}');
+	}
+	vg_buf_addc(b, ']');
+	json_bool(b, "guard", u->flags & VG_UPROBE_GUARD);
+	json_bool(b, "killed", u->flags & VG_UPROBE_KILLED);
+	json_str_or_null(b, "rule", u->rule);
+	vg_buf_addc(b, '}');
+}
+
 static void json_sched(struct vg_buf *b, const struct vg_event_view *ev)
 {
 	const struct vg_sched *r = ev->sched;
@@ -625,6 +675,9 @@ static void json_detail(struct vg_buf *b, const struct vg_event_view *ev)
 	case VG_EV_SCHED:
 		json_sched(b, ev);
 		break;
+	case VG_EV_UPROBE:
+		json_uprobe(b, ev);
+		break;
 	}
 }
 
@@ -672,6 +725,28 @@ static void text_cstr(struct vg_buf *b, const char *key, const char *s)
 		text_str(b, s, strlen(s));
 	else
 		vg_buf_addc(b, '-');
+}
+
+/* " symbol=f entry args=0x1e,"abc" guard=rule killed" */
+static void text_uprobe(struct vg_buf *b, const struct vg_uprobe *u)
+{
+	text_cstr(b, "symbol", u->symbol);
+	if (u->flags & VG_UPROBE_RETURN) {
+		vg_buf_addf(b, " return ret=%" PRId64, (int64_t)u->ret);
+		return;
+	}
+	vg_buf_adds(b, " entry");
+	for (uint32_t i = 0; i < u->n_args && i < VG_UPROBE_ARGS; i++) {
+		vg_buf_adds(b, i ? "," : " args=");
+		if (u->arg_kind[i] == VG_UP_ARG_STR || u->arg_kind[i] == VG_UP_ARG_BUF)
+			text_str(b, u->data[i], u->data_len[i]);
+		else
+			vg_buf_addf(b, "%#" PRIx64, (uint64_t)u->args[i]);
+	}
+	if (u->flags & VG_UPROBE_GUARD)
+		text_cstr(b, "guard", u->rule);
+	if (u->flags & VG_UPROBE_KILLED)
+		vg_buf_adds(b, " killed");
 }
 
 /* " tcp 10.0.0.1:4242 -> [::1]:80" (or " unix path=...") */
@@ -828,6 +903,9 @@ static void render_text(struct vg_buf *b, const struct vg_event_view *ev)
 			    (uint64_t)ev->sched->runq_p99_ns / 1000,
 			    (uint64_t)ev->sched->others_runq_p99_ns / 1000,
 			    (uint64_t)ev->sched->switches);
+		break;
+	case VG_EV_UPROBE:
+		text_uprobe(b, ev->uprobe);
 		break;
 	}
 	text_cstr(b, "parent_exe", p->parent_exe);

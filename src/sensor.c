@@ -97,6 +97,8 @@ static unsigned int program_sensor(const char *name)
 		return VG_SENSOR_SCHED;
 	if (has_prefix(name, "vg_bio_"))
 		return VG_SENSOR_BLOCK;
+	if (has_prefix(name, "vg_up_"))
+		return VG_SENSOR_UPROBE;
 	return VG_SENSOR_PROCESS;
 }
 
@@ -145,6 +147,10 @@ static void select_programs(struct vigil_bpf *skel, unsigned int sensors, enum v
 	bpf_program__set_autoattach(skel->progs.vg_net_flow_iter, false);
 	/* attached per syscall that a policy names (vg_sensor_attach_syscall) */
 	bpf_program__set_autoattach(skel->progs.vg_pol_syscall, false);
+	/* attached per probed function (src/uprobe.c) */
+	bpf_map__set_autocreate(skel->maps.vg_up_scratch, sensors & VG_SENSOR_UPROBE);
+	bpf_program__set_autoattach(skel->progs.vg_up_entry, false);
+	bpf_program__set_autoattach(skel->progs.vg_up_return, false);
 }
 
 static int configure(struct vigil_bpf *skel, const struct vg_sensor_opts *o)
@@ -355,6 +361,15 @@ struct bpf_link *vg_sensor_attach_syscall(struct vg_sensor *s, const char *name)
 	}
 	snprintf(tp, sizeof(tp), "sys_enter_%s", name);
 	return bpf_program__attach_tracepoint(prog, "syscalls", tp);
+}
+
+void vg_sensor_uprobe(const struct vg_sensor *s, struct vg_up_sensor *u)
+{
+	bool on = bpf_program__autoload(s->skel->progs.vg_up_entry);
+
+	u->probes = on ? bpf_map__fd(s->skel->maps.vg_up_probes) : -1;
+	u->entry = on ? s->skel->progs.vg_up_entry : NULL;
+	u->ret = on ? s->skel->progs.vg_up_return : NULL;
 }
 
 int vg_sensor_flow_update(struct vg_sensor *s)

@@ -33,6 +33,8 @@ enum vg_sensor_set {
 	VG_SENSOR_SCHED = 1 << 6,	/* vg_sched_*, vg_oom_*: CPU, run queues, OOM kills (every
 					 * context switch passes it) */
 	VG_SENSOR_BLOCK = 1 << 7,	/* vg_bio_*: block I/O latency and size */
+	VG_SENSOR_UPROBE = 1 << 8,	/* vg_up_*: user-space function probes (attached on
+					 * demand, src/uprobe.h) */
 };
 
 struct vg_sensor_opts {
@@ -115,6 +117,15 @@ void vg_sensor_policy_maps(const struct vg_sensor *s, struct vg_pol_maps *m);
  * (errno set, nothing logged) when the policy sensor is not loaded or the
  * kernel has no such tracepoint. */
 struct bpf_link *vg_sensor_attach_syscall(struct vg_sensor *s, const char *name);
+
+/* The uprobe sensor's probe map and programs; NULL / -1 when not loaded. */
+struct bpf_program;
+struct vg_up_sensor {
+	int probes;			/* vg_up_probes fd */
+	struct bpf_program *entry;	/* vg_up_entry */
+	struct bpf_program *ret;	/* vg_up_return */
+};
+void vg_sensor_uprobe(const struct vg_sensor *s, struct vg_up_sensor *u);
 
 const char *vg_backend_name(enum vg_attach_backend b);
 const char *vg_loss_reason_name(enum vg_loss_reason r);

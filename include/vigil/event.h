@@ -36,6 +36,7 @@ enum vg_event_type {
 	VG_EV_OOM = 10,		/* the OOM killer chose a victim */
 	VG_EV_BLOCK = 11,	/* a block I/O slower than the threshold completed */
 	VG_EV_SCHED = 12,	/* user space: a process's CPU and run-queue summary (src/sched_sampler.h) */
+	VG_EV_UPROBE = 13,	/* a probed user-space function was entered or returned */
 	VG_EV_TYPE_MAX,
 };
 
@@ -52,6 +53,7 @@ enum vg_event_type {
 #define VG_OOM_VERSION	1
 #define VG_BLOCK_VERSION	1
 #define VG_SCHED_VERSION	1
+#define VG_UPROBE_VERSION	1
 
 /*
  * Why an event, or part of one, did not reach user space.  Counted per CPU
@@ -429,6 +431,38 @@ struct vg_sched {
 	__u32 cpu_history[VG_SCHED_HISTORY];	/* CPU percent x100 per interval, newest first */
 };
 
+/* ---- uprobe (include/vigil/uprobe.h) ------------------------------------ */
+
+#define VG_UPROBE_ARGS		6	/* = VG_UP_ARGS_MAX */
+#define VG_UPROBE_DATA_LEN	64	/* = VG_UP_DATA_LEN */
+#define VG_UPROBE_NAME_LEN	64	/* = VG_UP_NAME_LEN */
+
+enum vg_uprobe_flags {
+	VG_UPROBE_RETURN = 1 << 0,	/* from the uretprobe: ret is set, args are not */
+	VG_UPROBE_GUARD = 1 << 1,	/* the probe's guard condition held */
+	VG_UPROBE_KILLED = 1 << 2,	/* ... and SIGKILL was sent before the function ran */
+};
+
+/*
+ * uprobe: arg_kind[i] says what args[i] / data[i] hold (enum vg_up_arg_kind);
+ * data_len[i] bytes of data[i] are valid (a string without its NUL).
+ */
+struct vg_uprobe {
+	struct vg_event_hdr hdr;
+	__u32 probe_id;		/* the probe (vigil's attachment) */
+	__u32 flags;		/* enum vg_uprobe_flags */
+	__u32 rule_id;		/* VG_UPROBE_GUARD: the guard's rule id (0: none) */
+	__u32 n_args;
+	__s64 ret;		/* VG_UPROBE_RETURN: the return register */
+	__u64 args[VG_UPROBE_ARGS];	/* register values, by argument index */
+	__u8 arg_kind[VG_UPROBE_ARGS];
+	__u8 arg_index[VG_UPROBE_ARGS];
+	__u16 data_len[VG_UPROBE_ARGS];
+	char data[VG_UPROBE_ARGS][VG_UPROBE_DATA_LEN];
+	char symbol[VG_UPROBE_NAME_LEN];
+	char rule[VG_UPROBE_NAME_LEN];	/* VG_UPROBE_GUARD: the guard's rule name */
+};
+
 #define VG_FILE_FIXED_SIZE	((__u32)__builtin_offsetof(struct vg_file, path))
 #define VG_FILE_NEW_PATH_OFF	((__u32)__builtin_offsetof(struct vg_file, new_path))
 #define VG_EXEC_FIXED_SIZE	((__u32)__builtin_offsetof(struct vg_exec, args))
@@ -454,5 +488,7 @@ _Static_assert(sizeof(struct vg_flow) == 192, "vg_flow layout changed");
 _Static_assert(sizeof(struct vg_priv) == 96 + 40 + 112, "vg_priv layout changed");
 _Static_assert(__builtin_offsetof(struct vg_file, path) == 96 + 80, "vg_file layout changed");
 _Static_assert((VG_FILE_PATH_LEN & (VG_FILE_PATH_LEN - 1)) == 0, "VG_FILE_PATH_LEN must be a power of two");
+_Static_assert(sizeof(struct vg_uprobe) == 96 + 24 + 48 + 24 + 6 * 64 + 2 * 64,
+	       "vg_uprobe layout changed");
 
 #endif /* VIGIL_EVENT_H */

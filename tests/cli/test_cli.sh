@@ -37,7 +37,7 @@ expect() {
 start_trace() {
 	local out=$1 target=exec
 	shift
-	case ${1:-} in exec|file|priv|net) target=$1; shift ;; esac
+	case ${1:-} in exec|file|priv|net|uprobe) target=$1; shift ;; esac
 	rm -f "$TMP/ready"
 	"$VIGIL" trace "$target" --output "$out" --ready-file "$TMP/ready" "$@" 2>"$TMP/trace.err" &
 	bg_pid=$!
@@ -69,6 +69,16 @@ expect trace_bad_pid 2 "'12x' is not a pid" "$VIGIL" trace exec --pid 12x
 expect trace_missing_value 2 "needs a value" "$VIGIL" trace exec --comm
 expect trace_unknown_target 2 "unknown target 'files'" "$VIGIL" trace files
 expect run_bad_interval 2 "is not a number of seconds" "$VIGIL" run --stats-interval abc
+expect trace_uprobe_needs_path 2 "uprobe: --path is required" "$VIGIL" trace uprobe --symbol f
+expect trace_uprobe_needs_symbol 2 "uprobe: --symbol or --offset is required" \
+	"$VIGIL" trace uprobe --path /bin/true
+expect trace_uprobe_bad_arg 2 "--arg: '7:int': argument index must be 0 to 5" \
+	"$VIGIL" trace uprobe --path /bin/true --symbol main --arg 7:int
+expect trace_uprobe_bad_guard 2 "--kill-if: '2:bigger:3': operator must be gt, ge, lt, le, eq, ne or strlen_gt" \
+	"$VIGIL" trace uprobe --path /bin/true --symbol main --kill-if 2:bigger:3
+expect trace_uprobe_guard_only_alone 2 "--guard-only needs --kill-if or --report-if" \
+	"$VIGIL" trace uprobe --path /bin/true --symbol main --guard-only
+expect trace_kill_if_not_uprobe 2 "--kill-if: only for 'trace uprobe'" "$VIGIL" trace exec --kill-if 1:gt:2
 expect run_unknown_flag 2 "unknown option '-x'" "$VIGIL" run -x
 expect trace_flow_interval_not_net 2 "--flow-interval: only for 'trace net'" "$VIGIL" trace exec --flow-interval 1
 expect trace_flow_interval_bad 2 "'1s' is not a number of seconds" "$VIGIL" trace net --flow-interval 1s
@@ -393,6 +403,37 @@ if start_trace "$TMP/net.jsonl" net -o json; then
 	fi
 else
 	fail $name "vigil did not start"
+fi
+
+# ---- trace uprobe: the CVE guard from the command line -------------------------
+# (tests/bpf/test_uprobe checks every field; this checks the CLI's wiring)
+name=trace_uprobe_kill_if
+progs=$(dirname "$VIGIL")/tests/bpf/progs
+if [[ ! -x $progs/guard_caller || ! -f $progs/libvgguard.so ]]; then
+	fail $name "$progs/guard_caller or libvgguard.so missing (make integration)"
+elif start_trace "$TMP/uprobe.jsonl" uprobe -o json --path "$(realpath "$progs/libvgguard.so")" \
+	--symbol vg_guard_copy --arg 2:int --kill-if 2:gt:30 --rule cli-guard; then
+	"$progs/guard_caller" "$progs/libvgguard.so" copy 30 "$TMP/m30" >/dev/null
+	rc30=$?
+	"$progs/guard_caller" "$progs/libvgguard.so" copy 40 "$TMP/m40" >/dev/null 2>&1
+	rc40=$?
+	sleep 0.3
+	stop_trace
+	if (( rc30 != 0 || rc40 != 137 )) || [[ ! -e $TMP/m30 || -e $TMP/m40 ]]; then
+		fail $name "exit 30 bytes: $rc30 (want 0), 40 bytes: $rc40 (want 137, SIGKILL); markers: $(ls "$TMP" | grep -c '^m[34]0$')"
+	elif ! jq -e -s '
+		(map(select(.kind == "uprobe" and .uprobe.args[0].value == 30)) | length == 1
+		 and (.[0].uprobe | .guard == false and .killed == false and .rule == null))
+		and (map(select(.kind == "uprobe" and .uprobe.args[0].value == 40)) | length == 1
+		 and (.[0].uprobe | .guard and .killed and .rule == "cli-guard"
+		      and .symbol == "vg_guard_copy" and .site == "entry")
+		 and .[0].process.comm == "guard_caller")' "$TMP/uprobe.jsonl" >/dev/null; then
+		fail $name "unexpected events: $(grep uprobe "$TMP/uprobe.jsonl" | jq -c .uprobe)"
+	else
+		ok $name
+	fi
+else
+	fail $name "vigil trace uprobe did not start"
 fi
 
 # ---- policy check --------------------------------------------------------------
