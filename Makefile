@@ -22,7 +22,7 @@ CFLAGS_COMMON := -g -O2 -std=gnu11 -Wall -Wextra -Werror -Wformat=2 -Wshadow \
 	-DVIGIL_VERSION='"$(VERSION)"'
 CFLAGS     ?=
 CFLAGS     += $(CFLAGS_COMMON)
-LDLIBS     := -lbpf -lelf -lz -lcrypto -lyaml -lseccomp -lmicrohttpd
+LDLIBS     := -lbpf -lelf -lz -lcrypto -lyaml -lseccomp -lmicrohttpd -lncursesw
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Werror \
 	-I$(BUILD) -Ibpf -Iinclude
 

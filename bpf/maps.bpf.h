@@ -368,4 +368,25 @@ struct {
 	__type(value, struct vg_block_stat);
 } vg_block_procs SEC(".maps") __weak;
 
+/* ---- syscall counts (VG_SENSOR_SYSCOUNT, `vigil top`) ------------------
+ * tgid -> syscalls entered since the entry was made.  Writer:
+ * sched/syscount.bpf.c (atomic add).  Reader and deleter (exited
+ * processes): src/top_collect.c.  A hash, not an LRU: a live process's
+ * count is never evicted; when the map is full a new process's syscalls
+ * are counted in vg_sysc_missed instead.  Created only with the sensor. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, VG_SYSC_PROCS_MAX);
+	__type(key, __u32);
+	__type(value, __u64);
+} vg_sysc_procs SEC(".maps") __weak;
+
+/* [0]: syscalls not counted (vg_sysc_procs full), per CPU. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u64);
+} vg_sysc_missed SEC(".maps") __weak;
+
 #endif /* VIGIL_MAPS_BPF_H */

@@ -240,19 +240,8 @@ static struct vg_engine *stream_engine(struct stream *s, struct vg_watchlist *wl
 		.report = stream_report,
 		.ctx = s,
 	};
-	struct vg_engine *e = vg_engine_new(&eo);
-	size_t np, nr;
 
-	if (!e)
-		return NULL;
-	if (vg_engine_watches(e, wl, file_all)) {
-		vg_engine_free(e);
-		return NULL;
-	}
-	vg_engine_counts(e, &np, &nr);
-	vg_info("policies: %zu policies, %zu rules (%s)", np, nr,
-		o->n_policy_paths ? "from --policy" : "the embedded default set");
-	return e;
+	return vg_engine_open(&eo, wl, file_all);
 }
 
 static void stream_stats(const struct vg_agent_stats *st, uint64_t real_ns, void *ctx)

@@ -23,5 +23,6 @@ int cmd_score(int argc, char **argv);
 int cmd_profile(int argc, char **argv);
 int cmd_sandbox(int argc, char **argv);
 int cmd_flame(int argc, char **argv);
+int cmd_top(int argc, char **argv);
 
 #endif /* VIGIL_CMD_H */

@@ -798,3 +798,21 @@ void vg_engine_free(struct vg_engine *e)
 	pthread_mutex_destroy(&e->fa_mu);
 	free(e);
 }
+
+struct vg_engine *vg_engine_open(const struct vg_engine_opts *opts, struct vg_watchlist *wl,
+				 bool *file_all)
+{
+	struct vg_engine *e = vg_engine_new(opts);
+	size_t np, nr;
+
+	if (!e)
+		return NULL;
+	if (vg_engine_watches(e, wl, file_all)) {
+		vg_engine_free(e);
+		return NULL;
+	}
+	vg_engine_counts(e, &np, &nr);
+	vg_info("policies: %zu policies, %zu rules (%s)", np, nr,
+		opts->n_paths ? "from --policy" : "the embedded default set");
+	return e;
+}

@@ -76,6 +76,11 @@ struct vg_engine *vg_engine_new(const struct vg_engine_opts *opts);
  * needs every file operation. */
 int vg_engine_watches(struct vg_engine *e, struct vg_watchlist *wl, bool *file_all);
 
+/* vg_engine_new() then vg_engine_watches(), logging what was loaded: the
+ * start of every command that runs policies.  NULL on error (logged). */
+struct vg_engine *vg_engine_open(const struct vg_engine_opts *opts, struct vg_watchlist *wl,
+				 bool *file_all);
+
 /* Put the compiled state into effect.  agent gives the sensor maps and the
  * process table.  Returns 0 or -errno (logged). */
 int vg_engine_install(struct vg_engine *e, struct vg_agent *agent);

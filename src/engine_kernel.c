@@ -371,6 +371,8 @@ void eng_uninstall(struct vg_engine *e, struct eng_state *st)
 	if (e->maps.state >= 0 && e->installed)
 		maps_swap(&e->maps, NULL);
 	links_prune(e, NULL);
+	free(e->links);
+	e->links = NULL;
 	if (e->fa) {
 		vg_fadeny_stop(e->fa);
 		e->fa = NULL;

@@ -22,6 +22,8 @@ static const char main_usage[] =
 	"  profile      show, diff and merge behaviour profiles\n"
 	"  sandbox      run a command under a seccomp allow-list, reporting what it blocks\n"
 	"  flame        sampled CPU profile (user and kernel stacks) as a flame graph\n"
+	"  top          live per-process table: CPU, syscalls, run queue, I/O, network,\n"
+	"               writes, anomalies and policy decisions (ncurses)\n"
 	"  version      print the version\n"
 	"  xdp          XDP ingress filter: drop or rate-limit packets on an interface\n"
 	"\n"
@@ -43,6 +45,7 @@ static const struct {
 	{ "profile", cmd_profile },
 	{ "sandbox", cmd_sandbox },
 	{ "flame", cmd_flame },
+	{ "top", cmd_top },
 };
 
 int main(int argc, char **argv)

@@ -210,9 +210,9 @@ struct cand {
 
 struct sample {
 	struct vg_sched_sampler *s;
+	bool baseline;				/* the first tick: no interval yet */
 	uint64_t elapsed_ns;
 	uint64_t mono_ns;			/* when the per-CPU state was read */
-	bool baseline;				/* the first sample: nothing to add up */
 	struct cand *c;
 	size_t n, cap;
 	uint32_t *gone;				/* exited processes to delete */
@@ -280,6 +280,39 @@ int vg_sched_each_cgroup(const struct vg_sched_sampler *s, vg_sched_cgroup_fn fn
 	return ret;
 }
 
+/* cpu_ns over elapsed_ns in hundredths of a percent, saturated. */
+static uint32_t pct_x100(uint64_t cpu_ns, uint64_t elapsed_ns)
+{
+	double v = (double)cpu_ns * 10000.0 / (double)elapsed_ns + 0.5;
+
+	return v < 4294967295.0 ? (uint32_t)v : UINT32_MAX;
+}
+
+/* Hand the process's interval to opts.each (p: its previous sample). */
+static void each_proc(const struct sample *sm, const struct vg_sched_stat *st,
+		      const struct prev *p, uint32_t tgid, uint64_t cpu)
+{
+	struct vg_sched_proc sp = {
+		.tgid = tgid,
+		.cgroup_id = st->cgroup_id,
+		.interval_ns = sm->elapsed_ns,
+		.cpu_ns = cpu,
+		.runq_count = st->runq_count - p->runq_count,
+		.switches = (st->voluntary - p->voluntary) + (st->involuntary - p->involuntary),
+		.involuntary = st->involuntary - p->involuntary,
+	};
+	__u64 hist[VG_HIST_SLOTS];
+
+	for (int i = 0; i < VG_HIST_SLOTS; i++)
+		hist[i] = st->runq_hist[i] - p->runq_hist[i];
+	sp.runq_p50_ns = vg_hist_percentile(hist, 0.5) * 1000;
+	sp.runq_p99_ns = vg_hist_percentile(hist, 0.99) * 1000;
+	sp.runq_max_ns = vg_hist_percentile(hist, 1.0) * 1000;
+	memcpy(sp.comm, st->comm, sizeof(sp.comm));
+	sp.comm[sizeof(sp.comm) - 1] = '\0';
+	sm->s->o.each(&sp, sm->s->o.ctx);
+}
+
 static int sample_proc(uint64_t key, const void *value, void *ctx)
 {
 	struct sample *sm = ctx;
@@ -311,7 +344,8 @@ static int sample_proc(uint64_t key, const void *value, void *ctx)
 	p->seen = s->gen;
 	now_cpu = st->cpu_ns + running_ns(sm, tgid);
 	cpu = now_cpu >= p->cpu_ns ? now_cpu - p->cpu_ns : 0;
-	pct = (uint32_t)((double)cpu * 10000.0 / (double)sm->elapsed_ns + 0.5);
+	/* (the baseline tick has no interval: a percentage there would overflow) */
+	pct = sm->baseline ? 0 : pct_x100(cpu, sm->elapsed_ns);
 	memmove(&p->history[1], &p->history[0], (VG_SCHED_HISTORY - 1) * sizeof(p->history[0]));
 	p->history[0] = pct;
 	if (p->history_len < VG_SCHED_HISTORY)
@@ -328,7 +362,9 @@ static int sample_proc(uint64_t key, const void *value, void *ctx)
 		for (int i = 0; i < VG_HIST_SLOTS; i++)
 			cg->runq_hist[i] += hist[i];
 	}
-	if ((double)pct / 100.0 >= s->o.min_percent) {
+	if (s->o.each && !sm->baseline)
+		each_proc(sm, st, p, tgid, cpu);
+	if (s->o.emit && (double)pct / 100.0 >= s->o.min_percent) {
 		if (sm->n == sm->cap) {
 			nc = realloc(sm->c, (sm->cap * 2 + 16) * sizeof(*nc));
 			if (!nc)
@@ -385,6 +421,7 @@ void vg_sched_tick(struct vg_sched_sampler *s, uint64_t now_ns)
 	if (!s->last_ns) {
 		s->last_ns = now_ns;	/* the first interval starts now */
 		s->gen++;
+		sm.baseline = true;
 		sm.elapsed_ns = 1;
 		sm.baseline = true;
 		read_oncpu(&sm);
@@ -416,7 +453,8 @@ void vg_sched_tick(struct vg_sched_sampler *s, uint64_t now_ns)
 		if (s->prev[i].seen == s->gen)
 			s->prev[kept++] = s->prev[i];
 	s->n_prev = kept;
-	qsort(sm.c, sm.n, sizeof(*sm.c), by_cpu_desc);
+	if (sm.n)	/* sm.c is NULL when there is none (no emit: never any) */
+		qsort(sm.c, sm.n, sizeof(*sm.c), by_cpu_desc);
 	for (size_t i = 0; i < sm.n && i < s->o.top; i++) {
 		struct vg_sched *r = &sm.c[i].rec;
 		__u64 others[VG_HIST_SLOTS];

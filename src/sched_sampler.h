@@ -13,7 +13,9 @@
  * p99 wait in the same interval — what policies of kind `sched` match
  * ("more than 80 % of a CPU for 5 s while others wait over 10 ms").
  * Entries of processes that exited are removed from the kernel map (after
- * their last deltas are counted).  Cgroups are their processes summed.
+ * their last deltas are counted).  Cgroups are their processes summed.  With
+ * `each`, every live process's figures of the interval are also handed
+ * over, busy or not (`vigil top`).
  *
  *	struct vg_sched_sampler *s = vg_sched_new(&opts, &maps);
  *	...each tick: vg_sched_tick(s, now_ns);	// emits records when due
@@ -32,12 +34,31 @@
 /* A record is ready: rec is a complete struct vg_sched (type VG_EV_SCHED). */
 typedef void (*vg_sched_fn)(struct vg_sched *rec, void *ctx);
 
+/* One live process's share of an interval, as the kernel's map has it
+ * (no /proc read: comm is what the kernel saw at the process's first
+ * switch after the map was made). */
+struct vg_sched_proc {
+	uint32_t tgid;
+	uint64_t cgroup_id;
+	char comm[16];
+	uint64_t interval_ns;
+	uint64_t cpu_ns;		/* in the interval, running threads included */
+	uint64_t runq_count;		/* waits that ended in the interval */
+	uint64_t runq_p50_ns, runq_p99_ns, runq_max_ns;	/* upper bounds, 0: no wait */
+	uint64_t switches, involuntary;
+};
+typedef void (*vg_sched_proc_fn)(const struct vg_sched_proc *p, void *ctx);
+
 struct vg_sched_opts {
 	uint64_t interval_ns;		/* 0: 1 s */
 	double min_percent;		/* report processes at or above this CPU share; 0: 1 % */
 	size_t top;			/* at most this many records per interval; 0: 64 */
-	vg_sched_fn emit;
+	vg_sched_fn emit;		/* may be NULL: no records made */
 	void *ctx;
+	/* Called at each sample for every live process in the kernel's map,
+	 * whatever its CPU share and unranked (`vigil top`); may be NULL.
+	 * Gets ctx too. */
+	vg_sched_proc_fn each;
 };
 
 struct vg_sched_sampler;

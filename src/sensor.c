@@ -99,6 +99,8 @@ static unsigned int program_sensor(const char *name)
 		return VG_SENSOR_BLOCK;
 	if (has_prefix(name, "vg_up_"))
 		return VG_SENSOR_UPROBE;
+	if (has_prefix(name, "vg_sysc_"))
+		return VG_SENSOR_SYSCOUNT;
 	return VG_SENSOR_PROCESS;
 }
 
@@ -143,6 +145,8 @@ static void select_programs(struct vigil_bpf *skel, unsigned int sensors, enum v
 	bpf_map__set_autocreate(skel->maps.vg_block_inflight, sensors & VG_SENSOR_BLOCK);
 	bpf_map__set_autocreate(skel->maps.vg_block_devs, sensors & VG_SENSOR_BLOCK);
 	bpf_map__set_autocreate(skel->maps.vg_block_procs, sensors & VG_SENSOR_BLOCK);
+	bpf_map__set_autocreate(skel->maps.vg_sysc_procs, sensors & VG_SENSOR_SYSCOUNT);
+	bpf_map__set_autocreate(skel->maps.vg_sysc_missed, sensors & VG_SENSOR_SYSCOUNT);
 	/* an iterator over vg_net_flows: attached with the map, by hand */
 	bpf_program__set_autoattach(skel->progs.vg_net_flow_iter, false);
 	/* attached per syscall that a policy names (vg_sensor_attach_syscall) */
@@ -319,12 +323,16 @@ void vg_sensor_sched_maps(const struct vg_sensor *s, struct vg_sched_maps *m)
 		     bpf_program__autoload(s->skel->progs.vg_sched_switch_raw);
 	bool block = bpf_program__autoload(s->skel->progs.vg_bio_done_btf) ||
 		     bpf_program__autoload(s->skel->progs.vg_bio_done_raw);
+	bool sysc = bpf_program__autoload(s->skel->progs.vg_sysc_enter_btf) ||
+		    bpf_program__autoload(s->skel->progs.vg_sysc_enter_raw);
 
 	m->procs = sched ? bpf_map__fd(s->skel->maps.vg_sched_procs) : -1;
 	m->total = sched ? bpf_map__fd(s->skel->maps.vg_sched_total) : -1;
 	m->oncpu = sched ? bpf_map__fd(s->skel->maps.vg_sched_oncpu) : -1;
 	m->block_devs = block ? bpf_map__fd(s->skel->maps.vg_block_devs) : -1;
 	m->block_procs = block ? bpf_map__fd(s->skel->maps.vg_block_procs) : -1;
+	m->sysc_procs = sysc ? bpf_map__fd(s->skel->maps.vg_sysc_procs) : -1;
+	m->sysc_missed = sysc ? bpf_map__fd(s->skel->maps.vg_sysc_missed) : -1;
 }
 
 void vg_sensor_profile_maps(const struct vg_sensor *s, struct vg_prof_maps *m)

@@ -35,6 +35,8 @@ enum vg_sensor_set {
 	VG_SENSOR_BLOCK = 1 << 7,	/* vg_bio_*: block I/O latency and size */
 	VG_SENSOR_UPROBE = 1 << 8,	/* vg_up_*: user-space function probes (attached on
 					 * demand, src/uprobe.h) */
+	VG_SENSOR_SYSCOUNT = 1 << 9,	/* vg_sysc_*: syscalls per process (every syscall
+					 * passes it: only `vigil top` loads it) */
 };
 
 struct vg_sensor_opts {
@@ -105,10 +107,12 @@ struct vg_prof_maps {
 };
 void vg_sensor_profile_maps(const struct vg_sensor *s, struct vg_prof_maps *m);
 
-/* The scheduler and block I/O maps (include/vigil/sched.h); -1 when not loaded. */
+/* The scheduler, block I/O and syscall count maps (include/vigil/sched.h,
+ * bpf/maps.bpf.h); -1 when not loaded. */
 struct vg_sched_maps {
 	int procs, total, oncpu;		/* VG_SENSOR_SCHED */
 	int block_devs, block_procs;		/* VG_SENSOR_BLOCK */
+	int sysc_procs, sysc_missed;		/* VG_SENSOR_SYSCOUNT */
 };
 void vg_sensor_sched_maps(const struct vg_sensor *s, struct vg_sched_maps *m);
 void vg_sensor_policy_maps(const struct vg_sensor *s, struct vg_pol_maps *m);

@@ -11,8 +11,10 @@
  * attributed to the task starting it; at block_rq_issue its queue time
  * ends; at block_rq_complete the issue-to-completion latency and the size
  * go into histograms per device and per process, and a request slower than
- * the threshold is one `block` event.  Nothing per switch or per I/O
- * reaches user space: it reads the maps when it wants.
+ * the threshold is one `block` event.  Syscall counts (only for `vigil
+ * top`): at every sys_enter the process's counter is incremented.  Nothing
+ * per switch, per I/O or per syscall reaches user space: it reads the maps
+ * when it wants.
  */
 #ifndef VIGIL_SCHED_ABI_H
 #define VIGIL_SCHED_ABI_H
@@ -27,6 +29,7 @@
 #define VG_BLOCK_INFLIGHT_MAX	8192	/* requests in flight */
 #define VG_BLOCK_DEVS_MAX	64
 #define VG_BLOCK_PROCS_MAX	4096
+#define VG_SYSC_PROCS_MAX	16384	/* processes whose syscalls are counted */
 
 /* Per process (tgid), and the machine; run-queue waits in microsecond
  * buckets. */

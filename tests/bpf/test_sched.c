@@ -13,7 +13,14 @@
  *     256 MiB is the OOM killer's victim: one oom event names it;
  *   - direct reads of a loop device the test sets up: the device's and
  *     the reader's counts, bytes and size histogram, and one block event
- *     per request with the reader's pid (threshold 1 ns).
+ *     per request with the reader's pid (threshold 1 ns);
+ *   - the sampler's per-process callback (`vigil top`): every live process
+ *     of the map, the busy child with the CPU time the scheduler gives it
+ *     (/proc/PID/schedstat, within 10 %) and an idle one at ~0 %, none at
+ *     the baseline tick;
+ *   - the syscall counter (VG_SENSOR_SYSCOUNT), both backends: a child's
+ *     200,000 getppid() calls counted exactly (plus its few others), none
+ *     missed.
  * Only processes, cgroups and devices the test made are touched.
  */
 #include <fcntl.h>
@@ -23,6 +30,7 @@
 #include <sys/sysmacros.h>
 #include <sys/wait.h>
 #include <sched.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
 
@@ -271,6 +279,147 @@ out:
 	collector_stop(&c);
 }
 
+/* Time pid has spent on a CPU (ns), as the scheduler counts it. */
+static uint64_t schedstat_ns(pid_t pid)
+{
+	unsigned long long ns = 0;
+	char path[64];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/schedstat", (int)pid);
+	f = fopen(path, "r");
+	if (f && fscanf(f, "%llu", &ns) != 1)
+		ns = 0;
+	if (f)
+		fclose(f);
+	return ns;
+}
+
+struct got_each {
+	uint32_t busy, idle;
+	uint64_t busy_cpu, idle_cpu, interval;
+	size_t calls, busy_n, idle_n;
+};
+
+static void on_each(const struct vg_sched_proc *p, void *ctx)
+{
+	struct got_each *g = ctx;
+
+	g->calls++;
+	g->interval = p->interval_ns;
+	if (p->tgid == g->busy) {
+		g->busy_n++;
+		g->busy_cpu = p->cpu_ns;
+	} else if (p->tgid == g->idle) {
+		g->idle_n++;
+		g->idle_cpu = p->cpu_ns;
+	}
+}
+
+static void test_sampler_each_process(void)
+{
+	struct collector c;
+	struct vg_sched_maps m;
+	struct got_each g = { 0 };
+	struct vg_sched_opts o = { .interval_ns = 1, .each = on_each, .ctx = &g };
+	struct vg_sched_sampler *s;
+	uint64_t t0, t1;
+	pid_t busy, idle;
+
+	start(&c, VG_SENSOR_SCHED, 0);
+	vg_sensor_sched_maps(&c.agent.sensor, &m);
+	idle = fork();
+	if (idle == 0) {
+		for (int i = 0; i < 30; i++)
+			usleep(50 * 1000);
+		_exit(0);
+	}
+	busy = spinner(1500, 1);
+	g.busy = (uint32_t)busy;
+	g.idle = (uint32_t)idle;
+	usleep(200 * 1000);		/* both ran: both in the map */
+	s = vg_sched_new(&o, &m);
+	if (!ASSERT_TRUE(s, "sampler"))
+		goto out;
+	t0 = schedstat_ns(busy);
+	vg_sched_tick(s, now_ns());
+	ASSERT_EQ(g.calls, 0, "the baseline tick hands nothing over");
+	usleep(1000 * 1000);
+	t1 = schedstat_ns(busy);
+	vg_sched_tick(s, now_ns());
+	ASSERT_EQ(g.busy_n, 1, "the busy child, once");
+	ASSERT_EQ(g.idle_n, 1, "the idle child too (below min_percent)");
+	/* what the kernel's own accounting says it ran, whatever else ran */
+	ASSERT_GE(g.busy_cpu + 20000000, (t1 - t0) * 9 / 10, "busy: its CPU time (-10 %)");
+	ASSERT_LE(g.busy_cpu, (t1 - t0) * 11 / 10 + 20000000, "busy: its CPU time (+10 %)");
+	ASSERT_GE(g.busy_cpu, g.interval / 4, "busy: a good part of the interval");
+	ASSERT_LE(g.idle_cpu, g.interval / 50, "idle: <= 2 %");
+	ASSERT_GE(g.calls, 3, "and the others");
+	vg_sched_free(s);
+out:
+	waitpid(busy, NULL, 0);
+	waitpid(idle, NULL, 0);
+	collector_stop(&c);
+}
+
+#define GETPPIDS 200000
+
+static void syscall_counts(enum vg_attach_backend backend)
+{
+	struct vg_sensor_opts so = { .sensors = VG_SENSOR_PROCESS | VG_SENSOR_SYSCOUNT,
+				     .backend = backend };
+	struct vg_sched_maps m;
+	struct collector c;
+	int done[2], go_on[2];
+	uint64_t n = 0, missed[256] = { 0 };
+	uint32_t key, zero = 0;
+	char b = 0;
+	pid_t p;
+
+	if (!ASSERT_OK(collector_start_sensor(&c, &so), "start"))
+		return;
+	ASSERT_EQ(c.agent.sensor.backend, backend, "the backend asked for");
+	vg_sensor_sched_maps(&c.agent.sensor, &m);
+	if (!ASSERT_TRUE(m.sysc_procs >= 0 && m.sysc_missed >= 0, "syscall maps") ||
+	    !ASSERT_OK(pipe(done), "pipe") || !ASSERT_OK(pipe(go_on), "pipe"))
+		goto out;
+	p = fork();
+	if (p == 0) {
+		close(go_on[1]);
+		for (int i = 0; i < GETPPIDS; i++)
+			syscall(SYS_getppid);
+		if (write(done[1], "x", 1) != 1 || read(go_on[0], &b, 1) < 0)
+			_exit(1);
+		_exit(0);
+	}
+	ASSERT_EQ(read(done[0], &b, 1), 1, "the child is done");
+	key = (uint32_t)p;
+	if (ASSERT_OK(bpf_map_lookup_elem(m.sysc_procs, &key, &n), "the child is in the map")) {
+		ASSERT_GE(n, GETPPIDS + 2, "its close, getppid() calls and write");
+		ASSERT_LE(n, GETPPIDS + 10, "and hardly anything else");
+	}
+	ASSERT_OK(bpf_map_lookup_elem(m.sysc_missed, &zero, missed), "missed counter");
+	for (int i = 0; i < 256; i++)
+		ASSERT_EQ(missed[i], 0, "nothing missed");
+	close(go_on[1]);
+	waitpid(p, NULL, 0);
+	close(done[0]);
+	close(done[1]);
+	close(go_on[0]);
+out:
+	collector_stop(&c);
+}
+
+static void test_syscall_counts_tp_btf(void)
+{
+	syscall_counts(VG_BACKEND_TP_BTF);
+}
+
+static void test_syscall_counts_raw_tp(void)
+{
+	syscall_counts(VG_BACKEND_RAW_TP);
+}
+
 static void allocate_256m(void)
 {
 	size_t n = 256u << 20;
@@ -422,6 +571,9 @@ static const struct vg_test tests[] = {
 	VG_TEST(test_runqueue_waits),
 	VG_TEST(test_cgroup_cpu),
 	VG_TEST(test_sampler_records),
+	VG_TEST(test_sampler_each_process),
+	VG_TEST(test_syscall_counts_tp_btf),
+	VG_TEST(test_syscall_counts_raw_tp),
 	VG_TEST(test_oom_kill_event),
 	VG_TEST(test_block_io),
 	{},
