@@ -382,6 +382,8 @@ int vg_cli_stream(const struct vg_cli_opts *o)
 
 		if (k & (VG_POLICY_KIND_BIT(VG_PK_SCHED) | VG_POLICY_KIND_BIT(VG_PK_OOM)))
 			more |= VG_SENSOR_SCHED;
+		if (k & VG_POLICY_KIND_BIT(VG_PK_UPROBE))
+			more |= VG_SENSOR_UPROBE;
 		if (k & VG_POLICY_KIND_BIT(VG_PK_BLOCK)) {
 			more |= VG_SENSOR_BLOCK;
 			if (!ao.sensor.block_slow_ns)

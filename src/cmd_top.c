@@ -320,6 +320,8 @@ static unsigned int top_sensors(const struct top *t, uint64_t *block_slow_ns)
 	*block_slow_ns = 0;
 	if (t->engine) {
 		s |= VG_SENSOR_ALL;
+		if (vg_engine_kinds(t->engine) & VG_POLICY_KIND_BIT(VG_PK_UPROBE))
+			s |= VG_SENSOR_UPROBE;
 		if (vg_engine_kinds(t->engine) & VG_POLICY_KIND_BIT(VG_PK_BLOCK))
 			*block_slow_ns = 10 * 1000000ULL;	/* as `vigil run` */
 	}

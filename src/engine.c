@@ -368,6 +368,8 @@ static uint32_t kernel_kill_rule(const struct vg_event_view *ev)
 		return ev->file->file_flags & VG_FILE_POLICY_KILLED ? ev->file->policy_rule : 0;
 	case VG_EV_SYSCALL:
 		return ev->syscall->flags & VG_SYSCALL_POLICY_KILLED ? ev->syscall->policy_rule : 0;
+	case VG_EV_UPROBE:
+		return ev->uprobe->flags & VG_UPROBE_KILLED ? ev->uprobe->rule_id : 0;
 	default:
 		return 0;
 	}
@@ -479,6 +481,8 @@ void vg_engine_on_event(struct vg_engine *e, const struct vg_event_view *ev)
 	for (size_t i = 0; i < st->n_by_kind[kind]; i++) {
 		struct eng_rule *er = &st->rules[st->by_kind[kind][i]];
 
+		if (kind == VG_PK_UPROBE && (!er->probe_id || er->probe_id != ev->uprobe->probe_id))
+			continue;	/* another rule's probe, or one of `vigil trace` */
 		if (vg_policy_rule_match(er->rule, kind, ev, procs))
 			on_match(e, er, kind, ev);
 	}

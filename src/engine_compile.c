@@ -20,6 +20,7 @@
 #include "engine_int.h"
 #include "fadeny.h"
 #include "log.h"
+#include "uprobe.h"
 
 const char *eng_action_name(enum vg_policy_action_type t)
 {
@@ -666,6 +667,63 @@ static void compile_watches(struct compile *c, const struct eng_rule *er)
 
 /* ---- one rule ------------------------------------------------------------ */
 
+/* ---- uprobes ---------------------------------------------------------------- */
+
+static const uint32_t guard_ops[] = {
+	[VG_CMP_EQ] = VG_UP_GUARD_EQ, [VG_CMP_NE] = VG_UP_GUARD_NE, [VG_CMP_LT] = VG_UP_GUARD_LT,
+	[VG_CMP_LE] = VG_UP_GUARD_LE, [VG_CMP_GT] = VG_UP_GUARD_GT, [VG_CMP_GE] = VG_UP_GUARD_GE,
+	[VG_CMP_MASK] = VG_UP_GUARD_NONE, [VG_CMP_STRLEN_GT] = VG_UP_GUARD_STRLEN_GT,
+};
+
+/*
+ * The probe of a uprobe rule: what to capture, and its guard (the rule's one
+ * uprobeArgs comparison, policy.c checks there is at most one).  The kernel
+ * kills at the function's entry in enforce mode when the rule kills; calls
+ * where the guard does not hold are not reported (no rule could match them).
+ */
+static void compile_uprobe(struct compile *c, const struct eng_rule *er, size_t ri, size_t rule)
+{
+	const struct vg_policy_rule *r = er->rule;
+	const struct vg_policy_uprobe *u = r->uprobe;
+	struct eng_uprobe eu = { .rule = rule };
+	struct vg_up_probe *p = &eu.spec.probe;
+	struct eng_uprobe *v;
+
+	eu.spec.path = u->path;
+	eu.spec.symbol = u->symbol;
+	eu.spec.offset = u->offset;
+	eu.spec.pid = -1;
+	eu.spec.ret = u->ret;
+	for (size_t i = 0; i < u->n_args && i < VG_UP_ARGS_MAX; i++) {
+		p->args[i].index = u->args[i].index;
+		p->args[i].kind = u->args[i].type;	/* enum vg_policy_uparg = vg_up_arg_kind */
+		p->args[i].len_index = u->args[i].length_index;
+		p->args[i].max = u->args[i].max;
+	}
+	p->n_args = (uint32_t)u->n_args;
+	for (size_t i = 0; i < r->n_selectors; i++) {
+		const struct vg_policy_cond *g = sel_cond(&r->selectors[i], VG_SEL_UPROBE_ARGS, false);
+
+		if (!g || !g->n_argcmps || (size_t)g->argcmps[0].op >= sizeof(guard_ops) / sizeof(guard_ops[0]))
+			continue;
+		p->guard_op = guard_ops[g->argcmps[0].op];
+		p->guard_index = g->argcmps[0].index;
+		p->guard_value = g->argcmps[0].value;
+		p->flags |= VG_UP_PROBE_QUIET;
+	}
+	if (r->action.type == VG_ACT_KILL && er->mode == VG_POLICY_ENFORCE)
+		p->flags |= VG_UP_PROBE_KILL;
+	p->rule_id = er->id;
+	snprintf(p->rule, sizeof(p->rule), "%s", er->policy->name);
+	v = realloc(c->st->ups, (c->st->n_ups + 1) * sizeof(*v));
+	if (!v) {
+		rule_error(c, er, ri, "out of memory");
+		return;
+	}
+	c->st->ups = v;
+	v[c->st->n_ups++] = eu;
+}
+
 static void compile_rule(struct compile *c, struct eng_rule *er, size_t ri)
 {
 	const struct vg_policy_rule *r = er->rule;
@@ -716,6 +774,8 @@ static void compile_rule(struct compile *c, struct eng_rule *er, size_t ri)
 	}
 	if (has_kind(r, VG_PK_SYSCALL))
 		compile_syscalls(c, er, ri);
+	if (r->uprobe)
+		compile_uprobe(c, er, ri, rule);
 	if ((r->kinds & fk) && !er->by_backend)
 		compile_watches(c, er);
 	if (!enforce && has_kind(r, VG_PK_PACKET))
@@ -811,6 +871,8 @@ void eng_state_free(struct eng_state *st)
 		free(st->xdp[i].seen);
 	}
 	free(st->xdp);
+	vg_uprobes_release(&st->up_links);
+	free(st->ups);
 	vg_watchlist_release(&st->watches);
 	free(st->rules);
 	free(st->windows);

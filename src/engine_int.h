@@ -19,6 +19,7 @@
 #include "netctl.h"
 #include "policy.h"
 #include "sensor.h"
+#include "uprobe.h"
 #include "watch.h"
 #include "xdp.h"
 #include "vigil/policy.h"
@@ -39,6 +40,7 @@ struct eng_rule {
 	enum vg_policy_mode mode;	/* effective (--mode overrides) */
 	bool by_backend;		/* enforce deny/drop: done and reported by fanotify,
 					 * connection control or XDP, not on sensor events */
+	uint32_t probe_id;		/* kind uprobe, installed: its probe's id (0: none) */
 	struct eng_window window;	/* the rule's rateLimit */
 };
 
@@ -71,6 +73,12 @@ struct eng_xdp {
 	uint64_t *seen;			/* per interface: packets reported so far */
 };
 
+/* A uprobe rule's probe (kind uprobe): what to attach. */
+struct eng_uprobe {
+	size_t rule;			/* index in rules */
+	struct vg_uprobe_spec spec;	/* path and symbol point into the policy */
+};
+
 struct eng_state {
 	struct vg_policy_set set;
 	struct eng_rule *rules;
@@ -91,6 +99,10 @@ struct eng_state {
 	unsigned int net_hooks;		/* VG_NETCTL_HOOK_BIT set */
 	struct eng_xdp *xdp;
 	size_t n_xdp;
+	struct eng_uprobe *ups;
+	size_t n_ups;
+	struct vg_uprobes up_links;	/* ups attached (engine_kernel.c) */
+	bool ups_attached;
 	struct vg_watchlist watches;
 	bool file_all;
 	unsigned int exec_kinds;	/* 1 << enum vg_pol_key_kind present */

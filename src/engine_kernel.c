@@ -340,6 +340,43 @@ static void xdp_prune(struct vg_engine *e, struct eng_state *old, const struct e
 	}
 }
 
+/* ---- uprobes ---------------------------------------------------------------- */
+
+/* Attach the state's probes (once: a failed reload puts the old state back
+ * with its probes still attached).  The old state's go with it. */
+static int uprobes_add(struct vg_engine *e, struct eng_state *st)
+{
+	struct vg_up_sensor us;
+
+	if (st->ups_attached || !st->n_ups)
+		return 0;
+	vg_sensor_uprobe(&e->agent->sensor, &us);
+	for (size_t i = 0; i < st->n_ups; i++) {
+		struct eng_rule *er = &st->rules[st->ups[i].rule];
+		int id = vg_uprobes_attach(&st->up_links, &us, &st->ups[i].spec);
+
+		if (id < 0) {
+			vg_error("%s:%u: policy '%s' rule '%s': the probe could not be attached",
+				 er->policy->file, er->rule->line, er->policy->name, er->rule->name);
+			vg_uprobes_release(&st->up_links);
+			return id;
+		}
+		er->probe_id = (uint32_t)id;
+	}
+	st->ups_attached = true;
+	return 0;
+}
+
+static void uprobes_remove(struct eng_state *st)
+{
+	if (!st)
+		return;
+	vg_uprobes_release(&st->up_links);
+	st->ups_attached = false;
+	for (size_t i = 0; i < st->n_ups; i++)
+		st->rules[st->ups[i].rule].probe_id = 0;
+}
+
 /* ---- the whole state ------------------------------------------------------ */
 
 int eng_install(struct vg_engine *e, struct eng_state *st, struct eng_state *old)
@@ -358,8 +395,12 @@ int eng_install(struct vg_engine *e, struct eng_state *st, struct eng_state *old
 		err = net_add(e, st);
 	if (!err)
 		err = xdp_add(e, st);
+	if (!err && e->agent)
+		err = uprobes_add(e, st);
 	if (err)
 		return err;
+	if (old != st)
+		uprobes_remove(old);
 	links_prune(e, st);
 	net_prune(e, old, st);
 	xdp_prune(e, old, st);
@@ -371,6 +412,7 @@ void eng_uninstall(struct vg_engine *e, struct eng_state *st)
 	if (e->maps.state >= 0 && e->installed)
 		maps_swap(&e->maps, NULL);
 	links_prune(e, NULL);
+	uprobes_remove(st);
 	free(e->links);
 	e->links = NULL;
 	if (e->fa) {

@@ -107,6 +107,7 @@ static const char *const kind_names[VG_PK_MAX] = {
 	[VG_PK_SCHED] = "sched",
 	[VG_PK_OOM] = "oom",
 	[VG_PK_BLOCK] = "block",
+	[VG_PK_UPROBE] = "uprobe",
 };
 
 #define KB(k)		VG_POLICY_KIND_BIT(k)
@@ -116,6 +117,9 @@ static const char *const kind_names[VG_PK_MAX] = {
 			 KB(VG_PK_LISTEN) | KB(VG_PK_SENDMSG))
 #define K_NET		(K_SOCK | KB(VG_PK_FLOW) | KB(VG_PK_PACKET))
 #define K_PROC		(K_ALL & ~KB(VG_PK_PACKET))	/* events with a process */
+#define VG_POLICY_STRLEN_MAX	255	/* = VG_UP_GUARD_STR_MAX */
+#define VG_POLICY_UPROBE_DATA	64	/* = VG_UP_DATA_LEN */
+#define VG_POLICY_SYMBOL_MAX	64	/* = VG_UP_NAME_LEN */
 _Static_assert(VG_PK_MAX <= 32, "kind masks are unsigned int");
 
 /* Kind names plus the groups a rule may use. */
@@ -158,6 +162,9 @@ static const char *const proto_names[] = { "tcp", "udp", "icmp", "icmpv6", "sctp
 static const char *const runtime_names[] = { "docker", "containerd", "cri-o", "podman",
 					     "kubernetes" };
 static const char *const cmp_names[] = { "eq", "ne", "lt", "le", "gt", "ge", "mask" };
+/* uprobeArgs: what the kernel's guard can check (enum vg_up_guard_op) */
+static const char *const upcmp_names[] = { "eq", "ne", "lt", "le", "gt", "ge", "strlenGt" };
+static const char *const uparg_names[] = { "int", "str", "buf" };
 
 /* Selector fields: key, field, negated, kinds it applies to, what of. */
 static const struct sel_key {
@@ -191,6 +198,7 @@ static const struct sel_key {
 	{ "runqueueP99Ms", VG_SEL_RUNQ_MS, false },
 	{ "othersRunqueueP99Ms", VG_SEL_OTHERS_RUNQ_MS, false },
 	{ "latencyMs", VG_SEL_LATENCY_MS, false },
+	{ "uprobeArgs", VG_SEL_UPROBE_ARGS, false },
 };
 
 static const struct {
@@ -225,6 +233,7 @@ static const struct {
 	[VG_SEL_RUNQ_MS] = { "runqueueP99Ms", KB(VG_PK_SCHED), "sched" },
 	[VG_SEL_OTHERS_RUNQ_MS] = { "othersRunqueueP99Ms", KB(VG_PK_SCHED), "sched" },
 	[VG_SEL_LATENCY_MS] = { "latencyMs", KB(VG_PK_BLOCK), "block" },
+	[VG_SEL_UPROBE_ARGS] = { "uprobeArgs", KB(VG_PK_UPROBE), "uprobe" },
 };
 
 /* Fields a message template may name, and in which events they exist. */
@@ -287,6 +296,11 @@ static const struct {
 	{ "oom.rss_kb", KB(VG_PK_OOM) },
 	{ "block.disk", KB(VG_PK_BLOCK) }, { "block.op", KB(VG_PK_BLOCK) },
 	{ "block.bytes", KB(VG_PK_BLOCK) }, { "block.latency_ms", KB(VG_PK_BLOCK) },
+	{ "uprobe.symbol", KB(VG_PK_UPROBE) }, { "uprobe.site", KB(VG_PK_UPROBE) },
+	{ "uprobe.ret", KB(VG_PK_UPROBE) },
+	{ "uprobe.arg0", KB(VG_PK_UPROBE) }, { "uprobe.arg1", KB(VG_PK_UPROBE) },
+	{ "uprobe.arg2", KB(VG_PK_UPROBE) }, { "uprobe.arg3", KB(VG_PK_UPROBE) },
+	{ "uprobe.arg4", KB(VG_PK_UPROBE) }, { "uprobe.arg5", KB(VG_PK_UPROBE) },
 };
 
 static const struct {
@@ -1291,8 +1305,9 @@ static bool parse_container(struct ctx *c, const struct ynode *n, const char *pa
 }
 
 static bool parse_argcmps(struct ctx *c, const struct ynode *n, const char *path,
-			  struct vg_policy_cond *cond)
+			  struct vg_policy_cond *cond, bool uprobe)
 {
+	const char *const *ops = uprobe ? upcmp_names : cmp_names;
 	static const char *const keys[] = { "index", "op", "value" };
 	char ipath[PATHLEN], kpath[PATHLEN];
 	size_t before = c->errors;
@@ -1323,11 +1338,12 @@ static bool parse_argcmps(struct ctx *c, const struct ynode *n, const char *path
 		} else {
 			ok = false;
 		}
-		if ((v = need(c, it, ipath, "op", "one of eq, ne, lt, le, gt, ge, mask"))) {
+		if ((v = need(c, it, ipath, "op", uprobe ? "one of eq, ne, lt, le, gt, ge, strlenGt"
+			      : "one of eq, ne, lt, le, gt, ge, mask"))) {
 			subpath(kpath, "%s.op", ipath);
-			op = want_enum(c, v, kpath, "operator", cmp_names, ARRAY_SIZE(cmp_names));
+			op = want_enum(c, v, kpath, "operator", ops, ARRAY_SIZE(cmp_names));
 			if (op >= 0)
-				a.op = (enum vg_policy_cmp)op;
+				a.op = uprobe && op == 6 ? VG_CMP_STRLEN_GT : (enum vg_policy_cmp)op;
 			else
 				ok = false;
 		} else {
@@ -1343,6 +1359,12 @@ static bool parse_argcmps(struct ctx *c, const struct ynode *n, const char *path
 				ok = false;
 			}
 		} else {
+			ok = false;
+		}
+		if (ok && a.op == VG_CMP_STRLEN_GT && a.value > VG_POLICY_STRLEN_MAX) {
+			err(c, it, ipath, "strlenGt value %llu is out of range (0 to %d: the kernel "
+			    "reads at most %d bytes of the string)", (unsigned long long)a.value,
+			    VG_POLICY_STRLEN_MAX, VG_POLICY_STRLEN_MAX + 1);
 			ok = false;
 		}
 		if (ok)
@@ -1634,7 +1656,10 @@ static void parse_selector(struct ctx *c, const struct ynode *n, const char *pat
 			ok = parse_ports(c, v, kpath, &cond);
 			break;
 		case VG_SEL_SYSCALL_ARGS:
-			ok = parse_argcmps(c, v, kpath, &cond);
+			ok = parse_argcmps(c, v, kpath, &cond, false);
+			break;
+		case VG_SEL_UPROBE_ARGS:
+			ok = parse_argcmps(c, v, kpath, &cond, true);
 			break;
 		case VG_SEL_SCORE:
 			ok = parse_score(c, v, kpath, &cond, "score", "a score");
@@ -1856,6 +1881,11 @@ static void rule_release(struct vg_policy_rule *r)
 	free(r->name);
 	free(r->message);
 	selectors_free(r->selectors, r->n_selectors);
+	if (r->uprobe) {
+		free(r->uprobe->path);
+		free(r->uprobe->symbol);
+		free(r->uprobe);
+	}
 }
 
 static void policy_release(struct vg_policy *p)
@@ -1904,6 +1934,145 @@ static unsigned int parse_kinds(struct ctx *c, const struct ynode *n, const char
 	return mask;
 }
 
+/*
+ * uprobe: {path: FILE, symbol: NAME, offset: N, return: BOOL,
+ *          args: [{index: 2, type: int}, {index: 1, type: buf, length: 2, max: 16}]}
+ */
+static void parse_uprobe(struct ctx *c, const struct ynode *n, const char *path,
+			 struct vg_policy_rule *r)
+{
+	static const char *const keys[] = { "path", "symbol", "offset", "return", "args" };
+	static const char *const arg_keys[] = { "index", "type", "length", "max" };
+	struct vg_policy_uprobe *u;
+	char kpath[PATHLEN], ipath[PATHLEN];
+	const struct ynode *v;
+	const char *s;
+	uint64_t x;
+
+	if (!(r->kinds & KB(VG_PK_UPROBE)) || r->kinds != KB(VG_PK_UPROBE)) {
+		if (r->kinds)
+			err(c, n, path, "'uprobe' belongs to rules of kind uprobe alone (write "
+			    "kinds: [uprobe], and put other kinds in a rule of their own)");
+		return;
+	}
+	if (!check_map(c, n, path, keys, ARRAY_SIZE(keys), "write {path: FILE, symbol: NAME}"))
+		return;
+	u = xcalloc(1, sizeof(*u));
+	r->uprobe = u;
+	subpath(kpath, "%s.path", path);
+	if ((v = need(c, n, path, "path", "the executable or library, e.g. "
+		      "/usr/lib/x86_64-linux-gnu/libssl.so.3")) && want_nonempty_str(c, v, kpath, &s))
+		u->path = xstrdup(s);
+	subpath(kpath, "%s.symbol", path);
+	if ((v = y_get(n, "symbol")) && want_nonempty_str(c, v, kpath, &s)) {
+		if (strlen(s) >= VG_POLICY_SYMBOL_MAX)
+			err(c, v, kpath, "symbol is %zu bytes long (at most %d)", strlen(s),
+			    VG_POLICY_SYMBOL_MAX - 1);
+		else
+			u->symbol = xstrdup(s);
+	}
+	subpath(kpath, "%s.offset", path);
+	if ((v = y_get(n, "offset")) && want_uint(c, v, kpath, 0, UINT32_MAX, &x))
+		u->offset = x;
+	if (!y_get(n, "symbol") && !y_get(n, "offset"))
+		err(c, n, path, "give symbol (the function's name) or offset (its file offset)");
+	subpath(kpath, "%s.return", path);
+	if ((v = y_get(n, "return")))
+		want_bool(c, v, kpath, &u->ret);
+	subpath(kpath, "%s.args", path);
+	if (!(v = y_get(n, "args")) || !want_type(c, v, kpath, Y_SEQ, "a list of {index, type}"))
+		return;
+	if (v->n > VG_POLICY_UPROBE_ARGS)
+		err(c, v, kpath, "%zu arguments (at most %d)", v->n, VG_POLICY_UPROBE_ARGS);
+	for (size_t i = 0; i < v->n && i < VG_POLICY_UPROBE_ARGS; i++) {
+		const struct ynode *it = v->kids[i], *w;
+		size_t a = u->n_args;
+		int t = -1;
+
+		subpath(ipath, "%s[%zu]", kpath, i);
+		if (!check_map(c, it, ipath, arg_keys, ARRAY_SIZE(arg_keys),
+			       "write {index: 0-5, type: int|str|buf}"))
+			continue;
+		u->args[a].max = VG_POLICY_UPROBE_DATA;
+		if ((w = need(c, it, ipath, "index", "the argument's position, 0 to 5"))) {
+			subpath(kpath, "%s.index", ipath);
+			if (want_uint(c, w, kpath, 0, VG_POLICY_UPROBE_ARGS - 1, &x))
+				u->args[a].index = (uint8_t)x;
+		}
+		if ((w = need(c, it, ipath, "type", "int, str or buf"))) {
+			subpath(kpath, "%s.type", ipath);
+			t = want_enum(c, w, kpath, "argument type", uparg_names,
+				      ARRAY_SIZE(uparg_names));
+			if (t >= 0)
+				u->args[a].type = (uint8_t)(VG_UPARG_INT + t);
+		}
+		subpath(kpath, "%s.length", ipath);
+		if ((w = y_get(it, "length"))) {
+			if (t >= 0 && t + VG_UPARG_INT != VG_UPARG_BUF)
+				err(c, w, kpath, "'length' belongs to type buf (the argument holding "
+				    "the buffer's length)");
+			else if (want_uint(c, w, kpath, 0, VG_POLICY_UPROBE_ARGS - 1, &x))
+				u->args[a].length_index = (uint8_t)x;
+		} else if (t + VG_UPARG_INT == VG_UPARG_BUF) {
+			err(c, it, ipath, "type buf needs 'length': the index of the argument "
+			    "holding the buffer's length");
+		}
+		subpath(kpath, "%s.max", ipath);
+		if ((w = y_get(it, "max"))) {
+			if (t >= 0 && t + VG_UPARG_INT == VG_UPARG_INT)
+				err(c, w, kpath, "'max' belongs to types str and buf (bytes to "
+				    "capture)");
+			else if (want_uint(c, w, kpath, 1, VG_POLICY_UPROBE_DATA, &x))
+				u->args[a].max = (uint8_t)x;
+		}
+		for (size_t j = 0; j < a; j++)
+			if (u->args[j].index == u->args[a].index && y_get(it, "index"))
+				err(c, it, ipath, "argument %u is captured twice (first at %s[%zu])",
+				    u->args[a].index, "args", j);
+		u->n_args++;
+	}
+}
+
+/*
+ * The guard of a uprobe rule is checked by the kernel at the function's
+ * entry: one uprobeArgs comparison.  A kill must happen there (before the
+ * body runs), so nothing user space decides may condition it.
+ */
+static void check_uprobe_rule(struct ctx *c, const struct ynode *n, const char *path,
+			      const struct vg_policy *p, const struct vg_policy_rule *r)
+{
+	size_t guards = 0, others = 0;
+
+	for (size_t i = 0; i < r->n_selectors; i++)
+		for (size_t j = 0; j < r->selectors[i].n; j++) {
+			const struct vg_policy_cond *cd = &r->selectors[i].conds[j];
+
+			if (cd->field == VG_SEL_UPROBE_ARGS)
+				guards += cd->n_argcmps;
+			else
+				others++;
+		}
+	if (guards > 1) {
+		err(c, n, path, "%zu uprobeArgs comparisons (at most one per rule: the kernel "
+		    "checks one condition at the function's entry; write another rule for "
+		    "another)", guards);
+		return;
+	}
+	if (r->action.type != VG_ACT_KILL)
+		return;
+	if (r->action.signal != SIGKILL)
+		err(c, n, path, "a uprobe kill sends SIGKILL (the kernel kills at the "
+		    "function's entry; other signals would let the function run)");
+	else if (!guards)
+		err(c, n, path, "a uprobe kill needs a uprobeArgs condition (kill every "
+		    "caller with {index: 0, op: ge, value: 0})");
+	else if (others || p->n_allow || r->ratelimit.actions || p->ratelimit.actions)
+		err(c, n, path, "a uprobe kill is decided by the kernel at the function's "
+		    "entry: its selectors may hold only the uprobeArgs condition, and neither "
+		    "the policy nor the rule may have an allow list or rateLimit (user space "
+		    "would decide after the function ran); use action: alert for those");
+}
+
 struct spec_info {
 	const struct ynode *message;	/* spec.message */
 	const char *message_s;
@@ -1913,8 +2082,9 @@ struct spec_info {
 static void parse_rule(struct ctx *c, const struct ynode *n, const char *path,
 		       const struct spec_info *si, struct vg_policy *p, struct vg_policy_rule *r)
 {
-	static const char *const keys[] = { "name", "description", "kinds", "selectors",
-					    "action", "severity", "message", "rateLimit" };
+	static const char *const keys[] = { "name", "description", "kinds", "uprobe",
+					    "selectors", "action", "severity", "message",
+					    "rateLimit" };
 	const struct ynode *v, *msg = si->message;
 	const char *s, *msg_s = si->message_s;
 	char kpath[PATHLEN], ipath[PATHLEN];
@@ -1941,6 +2111,12 @@ static void parse_rule(struct ctx *c, const struct ynode *n, const char *path,
 		r->kinds = parse_kinds(c, v, kpath);
 	if (c->errors != before)
 		r->kinds = 0;		/* don't check the rest against half the kinds */
+	subpath(kpath, "%s.uprobe", path);
+	if ((v = y_get(n, "uprobe")))
+		parse_uprobe(c, v, kpath, r);
+	else if (r->kinds & KB(VG_PK_UPROBE))
+		err(c, n, path, "kind 'uprobe' needs a 'uprobe' field (the function to probe: "
+		    "uprobe: {path: /usr/lib/libfoo.so, symbol: foo_parse})");
 	subpath(kpath, "%s.selectors", path);
 	if ((v = y_get(n, "selectors")) &&
 	    want_type(c, v, kpath, Y_SEQ, "a list of selectors, any of which may match")) {
@@ -1974,6 +2150,8 @@ static void parse_rule(struct ctx *c, const struct ynode *n, const char *path,
 		parse_action(c, v, kpath, r->kinds, &r->action);
 	else
 		r->action.type = VG_ACT_ALERT;
+	if (r->uprobe && c->errors == before)
+		check_uprobe_rule(c, n, path, p, r);
 	subpath(kpath, "%s.severity", path);
 	if ((v = y_get(n, "severity")) &&
 	    (e = want_enum(c, v, kpath, "severity", severity_names, ARRAY_SIZE(severity_names))) >= 0)

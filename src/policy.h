@@ -48,6 +48,7 @@ enum vg_policy_kind {
 	VG_PK_SCHED,		/* a process's CPU and run-queue summary of an interval */
 	VG_PK_OOM,		/* the OOM killer chose a victim */
 	VG_PK_BLOCK,		/* a slow block I/O request, attributed to a process */
+	VG_PK_UPROBE,		/* a call of (or return from) the rule's probed function */
 	VG_PK_MAX,
 };
 #define VG_POLICY_KIND_BIT(k) (1u << (k))
@@ -120,6 +121,7 @@ enum vg_policy_field {
 	VG_SEL_RUNQ_MS,		/* scorecmps: the process's p99 run-queue wait, ms */
 	VG_SEL_OTHERS_RUNQ_MS,	/* scorecmps: the other processes' p99 wait, ms */
 	VG_SEL_LATENCY_MS,	/* scorecmps: a block I/O's latency, ms */
+	VG_SEL_UPROBE_ARGS,	/* argcmps (one): the guard the kernel checks at the function's entry */
 	VG_SEL_MAX,
 };
 
@@ -145,7 +147,8 @@ struct vg_policy_ports {
 };
 
 enum vg_policy_cmp { VG_CMP_EQ, VG_CMP_NE, VG_CMP_LT, VG_CMP_LE, VG_CMP_GT, VG_CMP_GE,
-		     VG_CMP_MASK /* (arg & value) != 0 */ };
+		     VG_CMP_MASK /* (arg & value) != 0; syscallArgs only */,
+		     VG_CMP_STRLEN_GT /* strlen((char *)arg) > value; uprobeArgs only */ };
 
 struct vg_policy_argcmp {
 	unsigned int index;	/* 0-5 */
@@ -185,6 +188,23 @@ struct vg_policy_selector {
 	size_t n;
 };
 
+/* Kind uprobe: the function the rule probes (docs/uprobes.md, "From a policy"). */
+#define VG_POLICY_UPROBE_ARGS 6		/* register arguments 0..5 */
+enum vg_policy_uparg { VG_UPARG_INT = 1, VG_UPARG_STR, VG_UPARG_BUF };	/* = enum vg_up_arg_kind */
+
+struct vg_policy_uprobe {
+	char *path;			/* executable or library */
+	char *symbol;			/* NULL: offset is the file offset */
+	uint64_t offset;		/* bytes past the symbol's entry, or the file offset */
+	bool ret;			/* also report returns */
+	struct {
+		uint8_t index, type;	/* type: enum vg_policy_uparg */
+		uint8_t length_index;	/* buf: the argument holding the length */
+		uint8_t max;		/* str, buf: bytes captured (1..64) */
+	} args[VG_POLICY_UPROBE_ARGS];
+	size_t n_args;
+};
+
 /* Matches an event of one of `kinds` that one of the selectors matches (OR). */
 struct vg_policy_rule {
 	char *name;
@@ -195,6 +215,7 @@ struct vg_policy_rule {
 	enum vg_policy_severity severity;	/* the policy's unless overridden */
 	char *message;				/* template; the policy's unless overridden */
 	struct vg_policy_ratelimit ratelimit;
+	struct vg_policy_uprobe *uprobe;	/* kind uprobe: the probed function; else NULL */
 	unsigned int line;
 };
 

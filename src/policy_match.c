@@ -66,6 +66,8 @@ int vg_policy_event_kind(const struct vg_event_view *ev)
 		return VG_PK_OOM;
 	case VG_EV_BLOCK:
 		return VG_PK_BLOCK;
+	case VG_EV_UPROBE:
+		return VG_PK_UPROBE;
 	}
 	return -1;
 }
@@ -452,6 +454,8 @@ static bool argcmp_holds(const struct vg_policy_argcmp *a, const struct vg_sysca
 		return v >= a->value;
 	case VG_CMP_MASK:
 		return (v & a->value) != 0;
+	case VG_CMP_STRLEN_GT:		/* uprobeArgs only: the kernel's verdict */
+		break;
 	}
 	return false;
 }
@@ -606,6 +610,12 @@ static enum tri cond_tri(const struct vg_policy_cond *c, const struct vg_policy_
 					   : T_UNKNOWN;
 	case VG_SEL_LATENCY_MS:
 		return type == VG_EV_BLOCK ? cmps_tri(c, ev->block->latency_ns / 1e6) : T_UNKNOWN;
+	case VG_SEL_UPROBE_ARGS:
+		/* the one comparison is the probe's guard: the kernel evaluated it at
+		 * the function's entry (the engine gives a rule only its own probe's
+		 * events; returns carry no arguments) */
+		return type == VG_EV_UPROBE ? tri_of(ev->uprobe->flags & VG_UPROBE_GUARD)
+					    : T_UNKNOWN;
 	case VG_SEL_MAX:
 		break;
 	}

@@ -26,6 +26,7 @@
 #include "policy_match.h"
 #include "output.h"
 #include "policy_message.h"
+#include "vigil/uprobe.h"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 #define MISSING "?"
@@ -519,6 +520,41 @@ static bool block_field(struct vg_buf *b, const char *f, const struct vg_block *
 	return false;
 }
 
+/* uprobe.symbol, site, ret; argN: the captured argument N (number, string
+ * or buffer in hex), absent when the probe does not capture it. */
+static bool uprobe_field(struct vg_buf *b, const char *f, const struct vg_uprobe *u)
+{
+	bool ret = u->flags & VG_UPROBE_RETURN;
+
+	if (!strcmp(f, "symbol")) {
+		vg_buf_add(b, u->symbol, strnlen(u->symbol, sizeof(u->symbol)));
+		return true;
+	}
+	if (!strcmp(f, "site"))
+		return add_str(b, ret ? "return" : "entry");
+	if (!strcmp(f, "ret"))
+		return ret && add_i64(b, u->ret);
+	if (strncmp(f, "arg", 3) || f[3] < '0' || f[3] > '5' || f[4])
+		return false;
+	for (uint32_t i = 0; i < u->n_args && i < VG_UPROBE_ARGS; i++) {
+		size_t len = u->data_len[i] < VG_UPROBE_DATA_LEN ? u->data_len[i]
+								  : VG_UPROBE_DATA_LEN;
+
+		if (u->arg_index[i] != (uint8_t)(f[3] - '0'))
+			continue;
+		if (u->arg_kind[i] == VG_UP_ARG_STR) {
+			vg_buf_add(b, u->data[i], strnlen(u->data[i], len));
+		} else if (u->arg_kind[i] == VG_UP_ARG_BUF) {
+			for (size_t j = 0; j < len; j++)
+				vg_buf_addf(b, "%02x", (unsigned char)u->data[i][j]);
+		} else {
+			add_u64(b, u->args[i]);
+		}
+		return true;
+	}
+	return false;
+}
+
 /* The value of a field named by the validator's table into b; false: none. */
 static bool field_value(struct vg_buf *b, const char *name, const struct vg_event_view *ev,
 			const struct vg_policy_msg_ctx *m)
@@ -532,6 +568,7 @@ static bool field_value(struct vg_buf *b, const char *name, const struct vg_even
 		{ "priv.", VG_EV_PRIV }, { "net.", VG_EV_NET }, { "flow.", VG_EV_FLOW },
 		{ "syscall.", VG_EV_SYSCALL }, { "anomaly.", VG_EV_ANOMALY },
 		{ "sched.", VG_EV_SCHED }, { "oom.", VG_EV_OOM }, { "block.", VG_EV_BLOCK },
+		{ "uprobe.", VG_EV_UPROBE },
 	};
 	int kind = vg_policy_event_kind(ev);
 	unsigned int kinds = 0;
@@ -594,6 +631,8 @@ static bool field_value(struct vg_buf *b, const char *name, const struct vg_even
 		return !strcmp(f, "rss_kb") && add_u64(b, ev->oom->rss_kb);
 	case VG_EV_BLOCK:
 		return block_field(b, f, ev->block);
+	case VG_EV_UPROBE:
+		return uprobe_field(b, f, ev->uprobe);
 	}
 	return false;
 }

@@ -111,6 +111,32 @@ void vg_uprobes_init(struct vg_uprobes *u)
 	memset(u, 0, sizeof(*u));
 }
 
+/* The lowest id not in the probe map; 0 when it is full. */
+static uint32_t free_id(int map)
+{
+	struct vg_up_probe p;
+
+	for (uint32_t id = 1; id < VG_UP_PROBES_MAX; id++)
+		if (bpf_map_lookup_elem(map, &id, &p) && errno == ENOENT)
+			return id;
+	return 0;
+}
+
+static int push_id(struct vg_uprobes *u, uint32_t id)
+{
+	if (u->n_ids == u->cap_ids) {
+		size_t cap = u->cap_ids ? 2 * u->cap_ids : 8;
+		uint32_t *v = realloc(u->ids, cap * sizeof(*v));
+
+		if (!v)
+			return -ENOMEM;
+		u->ids = v;
+		u->cap_ids = cap;
+	}
+	u->ids[u->n_ids++] = id;
+	return 0;
+}
+
 static int push_link(struct vg_uprobes *u, struct bpf_link *l)
 {
 	if (u->n == u->cap) {
@@ -147,16 +173,20 @@ int vg_uprobes_attach(struct vg_uprobes *u, const struct vg_up_sensor *s,
 
 	if (s->probes < 0 || !s->entry)
 		return vg_error("cannot probe '%s': the uprobe sensor is not loaded", what), -ENOTSUP;
-	if (u->next_id >= VG_UP_PROBES_MAX)
+	id = free_id(s->probes);
+	if (!id)
 		return vg_error("cannot probe '%s': at most %d probes", what, VG_UP_PROBES_MAX - 1),
 		       -ENOSPC;
-	id = ++u->next_id;
 	if (spec->symbol)
 		snprintf(p.symbol, sizeof(p.symbol), "%s", spec->symbol);
 	else
 		snprintf(p.symbol, sizeof(p.symbol), "0x%llx", (unsigned long long)spec->offset);
-	if (bpf_map_update_elem(s->probes, &id, &p, BPF_ANY)) {
+	if (push_id(u, id))
+		return vg_error("cannot probe '%s': out of memory", what), -ENOMEM;
+	u->map = s->probes;
+	if (bpf_map_update_elem(s->probes, &id, &p, BPF_NOEXIST)) {
 		err = -errno;
+		u->n_ids--;
 		return vg_error("cannot store probe '%s': %s", what, strerror(-err)), err;
 	}
 	entry = attach_one(s->entry, spec, id, false);
@@ -190,6 +220,7 @@ cleanup:
 	bpf_link__destroy(entry);
 	bpf_link__destroy(ret);
 	bpf_map_delete_elem(s->probes, &id);
+	u->n_ids--;
 	return err;
 }
 
@@ -197,6 +228,9 @@ void vg_uprobes_release(struct vg_uprobes *u)
 {
 	for (size_t i = 0; i < u->n; i++)
 		bpf_link__destroy(u->links[i]);
+	for (size_t i = 0; i < u->n_ids; i++)
+		bpf_map_delete_elem(u->map, &u->ids[i]);
 	free(u->links);
+	free(u->ids);
 	memset(u, 0, sizeof(*u));
 }

@@ -42,10 +42,14 @@ int vg_uprobe_parse_guard(const char *s, struct vg_up_probe *p, const char **why
 /* "gt", ...; NULL for an unknown op. */
 const char *vg_uprobe_guard_op_name(uint32_t op);
 
+/* Probes attached by one owner (`vigil trace`, a policy state): ids are
+ * taken from the sensor's probe map, free ones, so owners never collide. */
 struct vg_uprobes {
 	struct bpf_link **links;
 	size_t n, cap;
-	uint32_t next_id;
+	uint32_t *ids;		/* their entries in the probe map */
+	size_t n_ids, cap_ids;
+	int map;		/* the probe map (-1 or 0: none yet) */
 };
 
 void vg_uprobes_init(struct vg_uprobes *u);
@@ -58,7 +62,7 @@ void vg_uprobes_init(struct vg_uprobes *u);
 int vg_uprobes_attach(struct vg_uprobes *u, const struct vg_up_sensor *s,
 		      const struct vg_uprobe_spec *spec);
 
-/* Detach every probe. */
+/* Detach every probe and remove its map entry. */
 void vg_uprobes_release(struct vg_uprobes *u);
 
 #endif /* VIGIL_SRC_UPROBE_H */

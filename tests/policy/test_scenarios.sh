@@ -532,8 +532,77 @@ test_bpf_load_alert() {
 	fi
 }
 
+# ---- a CVE guard as a policy: kill a caller of a library function before
+# the function runs, when its length argument exceeds the buffer ----
+test_uprobe_guard() {
+	local name=uprobe_guard out=$TMP/10.jsonl progs r rc30 rc40 rca errs="" canary
+	progs=$(dirname "$VIGIL")/tests/bpf/progs
+	cp "$progs/guard_caller" "$progs/libvgguard.so" "$TMP/bin/" ||
+		{ fail $name "test programs not built"; return; }
+	policy "$TMP/p10.yaml" cve-2099-0001 enforce "    - name: copy-overflow
+      kinds: [uprobe]
+      uprobe:
+        path: $TMP/bin/libvgguard.so
+        symbol: vg_guard_copy
+        args: [{index: 2, type: int}, {index: 1, type: buf, length: 2, max: 16}]
+      selectors:
+        - uprobeArgs: [{index: 2, op: gt, value: 30}]
+      action: kill
+      message: \"{process.comm} called {uprobe.symbol} with n={uprobe.arg2}\"
+    - name: long-greeting
+      kinds: [uprobe]
+      uprobe:
+        path: $TMP/bin/libvgguard.so
+        symbol: vg_guard_greet
+        args: [{index: 1, type: str, max: 32}]
+      selectors:
+        - uprobeArgs: [{index: 1, op: strlenGt, value: 8}]
+      message: \"greeting {uprobe.arg1}\""
+	start_vigil "$out" --policy "$TMP/p10.yaml" || { fail $name "vigil did not start"; return; }
+	"$TMP/bin/guard_caller" "$TMP/bin/libvgguard.so" copy 30 "$TMP/m30" >/dev/null
+	rc30=$?
+	rc40=$( { "$TMP/bin/guard_caller" "$TMP/bin/libvgguard.so" copy 40 "$TMP/m40"; } \
+		>/dev/null 2>&1; echo $?) 2>/dev/null
+	"$TMP/bin/guard_caller" "$TMP/bin/libvgguard.so" greet 2 short >/dev/null
+	"$TMP/bin/guard_caller" "$TMP/bin/libvgguard.so" greet 2 a-much-longer-name >/dev/null
+	sleep 0.5
+	stop_vigil
+	(( rc30 == 0 )) && grep -q 'returned=30 canary=intact' "$TMP/m30" ||
+		errs+="the 30-byte copy did not run normally (exit $rc30); "
+	(( rc40 == 137 )) || errs+="the 40-byte caller was not killed (exit $rc40); "
+	[[ -e $TMP/m40 ]] && errs+="the 40-byte caller returned from the call; "
+	canary=$(dd if="$TMP/m40.victim" bs=1 skip=30 count=15 2>/dev/null)
+	[[ $canary == vigil-canary-ok ]] || errs+="the canary was overwritten ('$canary'); "
+	r=$(reports "$out" '.rule == "copy-overflow"')
+	(( $(grep -c . <<<"$r") == 1 )) || errs+="copy-overflow reports: $(grep -c . <<<"$r"); "
+	jq -e '.policy == "cve-2099-0001" and .action == "kill" and .by == "kernel" and
+		.event.uprobe.killed and .event.uprobe.rule == "cve-2099-0001" and
+		.event.uprobe.args[0].value == 40 and
+		.event.uprobe.args[1].hex == "41414141414141414141414141414141" and
+		(.message | endswith("called vg_guard_copy with n=40"))' <<<"$r" >/dev/null ||
+		errs+="kill report: $r; "
+	r=$(reports "$out" '.rule == "long-greeting"')
+	(( $(grep -c . <<<"$r") == 1 )) && jq -e '.action == "alert" and
+		.message == "greeting a-much-longer-name"' <<<"$r" >/dev/null ||
+		errs+="strlenGt reports: $r; "
+	# the same policy in audit mode: reported, not killed
+	rm -f "$TMP/m40"
+	start_vigil "$out.audit" --policy "$TMP/p10.yaml" --mode audit ||
+		{ fail $name "vigil did not start (audit)"; return; }
+	"$TMP/bin/guard_caller" "$TMP/bin/libvgguard.so" copy 40 "$TMP/m40" >/dev/null 2>&1
+	rca=$?
+	sleep 0.5
+	stop_vigil
+	(( rca == 3 )) || errs+="audit mode: the caller exit $rca, want 3 (ran, smashed); "
+	reports "$out.audit" '.rule == "copy-overflow" and .mode == "audit" and
+		.intended == "kill" and .action != "kill" and (.event.uprobe.killed | not)' |
+		grep -q . || errs+="audit mode: no report; "
+	[[ -z $errs ]] && ok $name || fail $name "$errs"
+}
+
 ALL="protected_write netcat_default_alert netcat_kill mysqld_only delete_kill connect_deny
-     icmp_drop throttle sched_throttle audit_mode hot_reload refuse_impossible syscall_guard bpf_load_alert"
+     icmp_drop throttle sched_throttle audit_mode hot_reload refuse_impossible syscall_guard bpf_load_alert
+     uprobe_guard"
 for t in ${*:-$ALL}; do
 	"test_$t"
 done

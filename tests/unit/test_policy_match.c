@@ -26,6 +26,7 @@
 #include "policy_match.h"
 #include "policy_message.h"
 #include "proctable.h"
+#include "vigil/uprobe.h"
 
 #define HEAD "apiVersion: vigil.dev/v1alpha1\nkind: Policy\nmetadata:\n  name: p\nspec:\n"
 #define LISTS "  lists:\n    shells: [/bin/sh, /usr/bin/bash]\n    nets: [10.0.0.0/8, 192.0.2.1]\n"
@@ -47,6 +48,7 @@ struct fx {
 		struct vg_sched sched;
 		struct vg_oom oom;
 		struct vg_block block;
+		struct vg_uprobe up;
 	} r;
 	struct vg_container ct;
 	struct vg_anomaly_view av;	/* fx_anomaly(): v.anomaly_view */
@@ -232,6 +234,33 @@ static struct fx *fx_block(double latency_ms)
 	f->r.block.op = VG_BLOCK_WRITE;
 	f->r.block.bytes = 8192;
 	f->r.block.latency_ns = (uint64_t)(latency_ms * 1e6);
+	return f;
+}
+
+/* A call of parse(buf, n, name): n = 40 (int), buf (hex 41 42), name (str);
+ * the guard held and the kernel killed the caller. */
+static struct fx *fx_uprobe(void)
+{
+	struct fx *f = fx_new(VG_EV_UPROBE);
+	struct vg_uprobe *u = &f->r.up;
+
+	u->probe_id = 3;
+	u->flags = VG_UPROBE_GUARD | VG_UPROBE_KILLED;
+	u->rule_id = 1;
+	strcpy(u->symbol, "parse");
+	strcpy(u->rule, "cve-guard");
+	u->n_args = 3;
+	u->arg_index[0] = 1;
+	u->arg_kind[0] = VG_UP_ARG_INT;
+	u->args[0] = 40;
+	u->arg_index[1] = 0;
+	u->arg_kind[1] = VG_UP_ARG_BUF;
+	u->data_len[1] = 2;
+	memcpy(u->data[1], "AB", 2);
+	u->arg_index[2] = 2;
+	u->arg_kind[2] = VG_UP_ARG_STR;
+	u->data_len[2] = 5;
+	strcpy(u->data[2], "hello");
 	return f;
 }
 
@@ -1720,7 +1749,7 @@ static void test_message_anomaly_fields(void **state)
  */
 static void test_message_every_template_field_renders(void **state)
 {
-	struct fx *s[20];
+	struct fx *s[24];
 	size_t n = 0;
 	unsigned int kinds;
 	const char *name;
@@ -1759,6 +1788,15 @@ static void test_message_every_template_field_renders(void **state)
 	s[n++] = fx_new(VG_EV_OOM);
 	s[n - 1]->r.oom.rss_kb = 1024;
 	s[n++] = fx_block(12.5);
+	s[n++] = fx_uprobe();
+	s[n++] = fx_uprobe();
+	s[n - 1]->r.up.flags = VG_UPROBE_RETURN;
+	s[n - 1]->r.up.ret = -22;
+	s[n++] = fx_uprobe();
+	for (uint8_t i = 0; i < 3; i++) {	/* arguments 3 to 5 */
+		s[n - 1]->r.up.arg_index[i] = 3 + i;
+		s[n - 1]->r.up.arg_kind[i] = VG_UP_ARG_INT;
+	}
 	assert_true(n <= sizeof(s) / sizeof(s[0]));
 
 	for (size_t i = 0; (name = vg_policy_template_field(i, &kinds)); i++) {
@@ -1783,6 +1821,53 @@ static void test_message_every_template_field_renders(void **state)
 	}
 	for (size_t j = 0; j < n; j++)
 		free(s[j]);
+}
+
+/* Kind uprobe: the probe parsed; uprobeArgs is the kernel's verdict (the
+ * guard flag); the fields render. */
+static void test_uprobe_rule_guard_and_fields(void **state)
+{
+	struct vg_policy_set s;
+	const struct vg_policy_rule *r;
+	struct fx *f = fx_uprobe(), *g = fx_uprobe(), *x = fx_exec();
+
+	load_clean(&s, "apiVersion: vigil.dev/v1alpha1\nkind: Policy\n"
+		   "metadata: {name: cve-guard}\nspec:\n  rules:\n"
+		   "    - name: r\n      kinds: [uprobe]\n"
+		   "      uprobe:\n        path: /usr/lib/libp.so\n        symbol: parse\n"
+		   "        return: true\n"
+		   "        args: [{index: 1, type: int}, {index: 0, type: buf, length: 1, max: 8},"
+		   " {index: 2, type: str}]\n"
+		   "      selectors:\n        - uprobeArgs: [{index: 2, op: strlenGt, value: 4}]\n"
+		   "      action: kill\n");
+	r = &s.v[0].rules[0];
+	assert_non_null(r->uprobe);
+	assert_string_equal(r->uprobe->path, "/usr/lib/libp.so");
+	assert_string_equal(r->uprobe->symbol, "parse");
+	assert_true(r->uprobe->ret);
+	assert_int_equal(r->uprobe->n_args, 3);
+	assert_int_equal(r->uprobe->args[1].type, VG_UPARG_BUF);
+	assert_int_equal(r->uprobe->args[1].length_index, 1);
+	assert_int_equal(r->uprobe->args[1].max, 8);
+	assert_int_equal(r->uprobe->args[2].max, 64);
+	assert_int_equal(r->selectors[0].conds[0].argcmps[0].op, VG_CMP_STRLEN_GT);
+	assert_int_equal(r->selectors[0].conds[0].argcmps[0].value, 4);
+	assert_int_equal(kind_of(f), VG_PK_UPROBE);
+	assert_true(vg_policy_rule_match(r, VG_PK_UPROBE, &f->v, NULL));
+	g->r.up.flags = 0;		/* the guard did not hold */
+	assert_false(vg_policy_rule_match(r, VG_PK_UPROBE, &g->v, NULL));
+	g->r.up.flags = VG_UPROBE_RETURN;	/* a return: no arguments */
+	assert_false(vg_policy_rule_match(r, VG_PK_UPROBE, &g->v, NULL));
+	assert_false(vg_policy_rule_match(r, VG_PK_EXEC, &x->v, NULL));
+	assert_string_equal(render("{uprobe.symbol} {uprobe.site} n={uprobe.arg1} buf={uprobe.arg0} "
+				   "s={uprobe.arg2} x={uprobe.arg3} ret={uprobe.ret}", f, &CTX),
+			    "parse entry n=40 buf=4142 s=hello x=? ret=?");
+	g->r.up.ret = -22;
+	assert_string_equal(render("{uprobe.site} {uprobe.ret}", g, &CTX), "return -22");
+	vg_policy_set_release(&s);
+	free(f);
+	free(g);
+	free(x);
 }
 
 static void test_message_ctx_from_the_policy_and_rule(void **state)
@@ -1870,6 +1955,7 @@ int main(void)
 		cmocka_unit_test(test_message_exit_and_fork_fields),
 		cmocka_unit_test(test_message_anomaly_fields),
 		cmocka_unit_test(test_message_every_template_field_renders),
+		cmocka_unit_test(test_uprobe_rule_guard_and_fields),
 		cmocka_unit_test(test_message_ctx_from_the_policy_and_rule),
 	};
 
