@@ -8,6 +8,7 @@
 #include <limits.h>
 #include <sched.h>
 #include <stdarg.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -704,6 +705,32 @@ static int move_out(const char *dir, const char *origin)
 	return 0;
 }
 
+/* Is pid on its way out: a zombie, exiting, or with SIGKILL pending (a
+ * process killed while frozen still has to run to exit once thawed)? */
+static bool dying(uint32_t pid)
+{
+	char path[64], line[256];
+	bool yes = true;	/* gone already */
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%u/status", pid);
+	f = fopen(path, "re");
+	if (!f)
+		return true;
+	yes = false;
+	while (fgets(line, sizeof(line), f)) {
+		unsigned long long mask;
+
+		if (!strncmp(line, "State:", 6))
+			yes = yes || strchr(line, 'Z') || strchr(line, 'X');
+		else if ((sscanf(line, "SigPnd: %llx", &mask) == 1 ||
+			  sscanf(line, "ShdPnd: %llx", &mask) == 1) && (mask & (1ULL << (SIGKILL - 1))))
+			yes = true;
+	}
+	fclose(f);
+	return yes;
+}
+
 static int remove_dir(const char *dir)
 {
 	uint32_t pid;
@@ -711,8 +738,9 @@ static int remove_dir(const char *dir)
 	for (int ms = 0;; ms += 10) {
 		if (!rmdir(dir) || errno == ENOENT)
 			return 0;
-		/* Busy while an exited process is torn down, not while one lives. */
-		if (errno != EBUSY || ms >= RMDIR_WAIT_MS || list_procs(dir, &pid, 1) > 0)
+		/* Busy while a dying process is torn down, not while one lives. */
+		if (errno != EBUSY || ms >= RMDIR_WAIT_MS ||
+		    (list_procs(dir, &pid, 1) > 0 && !dying(pid)))
 			break;
 		sleep_ms(10);
 	}
