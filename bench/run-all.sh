@@ -24,3 +24,5 @@ echo
 "$BENCH/profile.sh" | tee "$BENCH/results/$STAMP-profile.txt"
 echo
 "$BENCH/sched.sh" | tee "$BENCH/results/$STAMP-sched.txt"
+echo
+"$BENCH/bpfwatch.sh" | tee "$BENCH/results/$STAMP-bpfwatch.txt"

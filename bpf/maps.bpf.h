@@ -389,4 +389,33 @@ struct {
 	__type(value, __u64);
 } vg_sysc_missed SEC(".maps") __weak;
 
+/* ---- bpf(2) control commands (VG_SENSOR_BPF, bpf/bpfwatch/) -------------
+ * The record being built, from sys_enter_bpf (the caller's attr) to
+ * sys_exit_bpf (the result), by thread id.  Writer: vg_bpfw_enter.  Reader
+ * and deleter: vg_bpfw_exit.  Created only with the sensor (src/sensor.c). */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 1024);
+	__type(key, __u32);
+	__type(value, struct vg_bpf);
+} vg_bpfw_pending SEC(".maps") __weak;
+
+/* Per CPU: the record and the caller's attr while vg_bpfw_enter builds them
+ * (too large for the stack together).  Writer and reader: vg_bpfw_enter,
+ * within one run. */
+struct vg_bpfw_build {
+	struct vg_bpf ev;
+	union {
+		union bpf_attr attr;
+		char attr_room[256];	/* a copy's size is masked with 0xff */
+	};
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct vg_bpfw_build);
+} vg_bpfw_scratch SEC(".maps") __weak;
+
 #endif /* VIGIL_MAPS_BPF_H */

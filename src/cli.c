@@ -338,6 +338,7 @@ int vg_cli_stream(const struct vg_cli_opts *o)
 			.priv_all_syscalls = o->priv_all_syscalls,
 			.flow_update_s = o->flow_interval_s,
 			.block_slow_ns = o->block_slow_ns,
+			.bpf_cmds = o->bpf_cmds,
 		},
 		.watches = o->watches.n ? &o->watches : NULL,
 		.fim = o->fim,
@@ -389,6 +390,8 @@ int vg_cli_stream(const struct vg_cli_opts *o)
 			if (!ao.sensor.block_slow_ns)
 				ao.sensor.block_slow_ns = DEFAULT_SLOW_IO_NS;
 		}
+		if (k & VG_POLICY_KIND_BIT(VG_PK_BPF))
+			more |= VG_SENSOR_BPF;
 		if (more)
 			ao.sensor.sensors = (ao.sensor.sensors ? ao.sensor.sensors : VG_SENSOR_ALL) | more;
 	}

@@ -42,6 +42,7 @@ struct vg_cli_opts {
 	uint64_t sched_interval_ns;	/* sched sensor: a summary per busy process each; 0: 1 s */
 	double sched_min_percent;	/* ... of processes at or above this CPU share; 0: 1 % */
 	uint64_t block_slow_ns;		/* block sensor: an event per I/O this slow; 0: none */
+	uint64_t bpf_cmds;		/* bpf sensor: 1 << bpf_cmd to report; 0: every control one */
 	const struct vg_uprobe_spec *uprobes;	/* attached once the sensors are (uprobe sensor) */
 	size_t n_uprobes;
 	/* policies (vigil run) */

@@ -324,6 +324,8 @@ static unsigned int top_sensors(const struct top *t, uint64_t *block_slow_ns)
 			s |= VG_SENSOR_UPROBE;
 		if (vg_engine_kinds(t->engine) & VG_POLICY_KIND_BIT(VG_PK_BLOCK))
 			*block_slow_ns = 10 * 1000000ULL;	/* as `vigil run` */
+		if (vg_engine_kinds(t->engine) & VG_POLICY_KIND_BIT(VG_PK_BPF))
+			s |= VG_SENSOR_BPF;			/* as `vigil run` */
 	}
 	if (t->detect)
 		s |= VG_SENSOR_ALL | VG_SENSOR_PROFILE;

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
 /*
- * vigil trace exec|file|priv|net|sched|io|uprobe - one sensor's events, live, with context.
+ * vigil trace exec|file|priv|net|sched|io|uprobe|bpf - one sensor's events, live, with context.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bpfwatch.h"
 #include "cli.h"
 #include "cmd.h"
 #include "config.h"
@@ -24,6 +25,7 @@ static const char trace_usage[] =
 	"       vigil trace uprobe --path FILE (--symbol NAME | --offset OFF) [--arg SPEC]...\n"
 	"                          [--ret] [--kill-if GUARD | --report-if GUARD] [--rule NAME]\n"
 	"                          [--guard-only] [options]\n"
+	"       vigil trace bpf [--cmd CMD[,CMD...]] [options]\n"
 	"\n"
 	"exec: every successful execve/execveat, with process, user, cgroup and\n"
 	"      container context.\n"
@@ -47,6 +49,10 @@ static const char trace_usage[] =
 	"      process), with the arguments asked for, and its returns with --ret\n"
 	"      (docs/uprobes.md).  A guard is checked in the kernel at the function's\n"
 	"      entry; with --kill-if the caller is killed (SIGKILL) before the function runs.\n"
+	"bpf:  other processes' bpf(2) control commands: program loads (type, name,\n"
+	"      instructions), map creations, attachments, links, pins, BTF loads, with\n"
+	"      the result (fd or errno); map reads and updates are not reported\n"
+	"      (docs/bpfwatch.md).\n"
 	"\n"
 	"  --path PATH        (file) watch PATH: a file, or a directory and everything below it\n"
 	"                     (a trailing '/' or an existing directory); repeatable; default:\n"
@@ -70,6 +76,10 @@ static const char trace_usage[] =
 	"  --report-if GUARD  (uprobe) the same condition, only flagged in the event (audit)\n"
 	"  --rule NAME        (uprobe) the guard's name, reported with the events it flags\n"
 	"  --guard-only       (uprobe) report only the calls where the guard holds\n"
+	"  --cmd CMD[,CMD...] (bpf) only these commands (filtered in the kernel): map_create,\n"
+	"                     prog_load, obj_pin, obj_get, prog_attach, prog_detach,\n"
+	"                     raw_tracepoint_open, btf_load, link_create, link_update,\n"
+	"                     enable_stats, link_detach, token_create; repeatable\n"
 	"  --all-syscalls     (priv) also report credentials changed by any other syscall\n"
 	"                     (unshare, setgroups, prctl, ...); hooks every syscall of every\n"
 	"                     process: about 100-150 ns more per syscall\n"
@@ -88,7 +98,7 @@ enum {
 	OPT_PID = 256, OPT_COMM, OPT_EXE, OPT_CONTAINER, OPT_OUTPUT, OPT_BACKEND, OPT_READY,
 	OPT_PATH, OPT_ALL, OPT_ALL_SYSCALLS, OPT_FLOW_INTERVAL, OPT_INTERVAL, OPT_MIN_CPU,
 	OPT_SLOW_MS, OPT_SYMBOL, OPT_OFFSET, OPT_ARG, OPT_RET, OPT_KILL_IF, OPT_REPORT_IF, OPT_RULE,
-	OPT_GUARD_ONLY,
+	OPT_GUARD_ONLY, OPT_CMD,
 };
 
 static const struct option trace_options[] = {
@@ -115,6 +125,7 @@ static const struct option trace_options[] = {
 	{ "report-if", required_argument, NULL, OPT_REPORT_IF },
 	{ "rule", required_argument, NULL, OPT_RULE },
 	{ "guard-only", no_argument, NULL, OPT_GUARD_ONLY },
+	{ "cmd", required_argument, NULL, OPT_CMD },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
 	{},
@@ -147,6 +158,9 @@ static int trace_target(const char *name, struct vg_cli_opts *o)
 	} else if (!strcmp(name, "uprobe")) {
 		o->filter.kinds = VG_KIND_BIT(VG_EV_UPROBE);
 		o->sensors = VG_SENSOR_PROCESS | VG_SENSOR_UPROBE;
+	} else if (!strcmp(name, "bpf")) {
+		o->filter.kinds = VG_KIND_BIT(VG_EV_BPF);
+		o->sensors = VG_SENSOR_PROCESS | VG_SENSOR_BPF;
 	} else {
 		return -1;
 	}
@@ -222,6 +236,7 @@ static int parse(int argc, char **argv, struct vg_cli_opts *o)
 	bool is_sched = o->sensors & VG_SENSOR_SCHED;
 	bool is_io = o->sensors & VG_SENSOR_BLOCK;
 	bool is_uprobe = o->sensors & VG_SENSOR_UPROBE;
+	bool is_bpf = o->sensors & VG_SENSOR_BPF;
 	struct vg_uprobe_spec *up = (struct vg_uprobe_spec *)o->uprobes;
 	int64_t ms;
 	uint32_t v;
@@ -280,6 +295,18 @@ static int parse(int argc, char **argv, struct vg_cli_opts *o)
 			if (parse_uprobe_opt(c, optarg, up))
 				return VG_EXIT_USAGE;
 			break;
+		case OPT_CMD: {
+			uint64_t mask;
+			char bad[64];
+
+			if (!is_bpf)
+				return vg_cli_usage_error(trace_usage, "--cmd: only for 'trace bpf'");
+			if (vg_bpf_cmds_parse(optarg, &mask, bad, sizeof(bad)))
+				return vg_cli_usage_error(trace_usage, "--cmd: '%s' is not a reported "
+							  "command (%s)", bad, vg_bpf_reported_cmds_str());
+			o->bpf_cmds |= mask;
+			break;
+		}
 		case OPT_PATH:
 			if (is_uprobe) {
 				up->path = optarg;

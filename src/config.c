@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
 #include <string.h>
 
+#include "bpfwatch.h"
 #include "config.h"
 #include "log.h"
 #include "probe.h"
@@ -30,12 +31,12 @@ void vg_config_defaults(struct vg_cli_opts *o)
 			.kinds = VG_KIND_BIT(VG_EV_EXEC) | VG_KIND_BIT(VG_EV_FORK) |
 				 VG_KIND_BIT(VG_EV_EXIT) | VG_KIND_BIT(VG_EV_FILE) |
 				 VG_KIND_BIT(VG_EV_PRIV) | VG_KIND_BIT(VG_EV_NET) |
-				 VG_KIND_BIT(VG_EV_FLOW),
+				 VG_KIND_BIT(VG_EV_FLOW) | VG_KIND_BIT(VG_EV_BPF),
 		},
 		.fmt = VG_FMT_JSON,
 		.backend = VG_BACKEND_AUTO,
 		.stats_interval_s = DEFAULT_STATS_INTERVAL_S,
-		.sensors = VG_SENSOR_ALL,
+		.sensors = VG_SENSOR_ALL | VG_SENSOR_BPF,
 		.fim = true,
 	};
 	vg_watchlist_init(&o->watches);
@@ -64,6 +65,8 @@ void vg_config_print(FILE *f, const struct vg_cli_opts *o)
 			o->flow_interval_s);
 	else
 		fprintf(f, "    flows: tcp, one record at close (no periodic updates)\n");
+	if (o->sensors & VG_SENSOR_BPF)
+		fprintf(f, "  bpf:\n    events: [%s]\n", vg_bpf_reported_cmds_str());
 	fprintf(f, "output:\n");
 	fprintf(f, "  format: %s\n", o->fmt == VG_FMT_JSON ? "json" : "text");
 	fprintf(f, "  file: %s\n", o->output_path ? o->output_path : "stdout");

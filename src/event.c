@@ -29,6 +29,7 @@ static const struct event_type_info event_types[VG_EV_TYPE_MAX] = {
 	[VG_EV_SCHED] = { "sched", VG_SCHED_VERSION, sizeof(struct vg_sched), sizeof(struct vg_sched) },
 	[VG_EV_UPROBE] = { "uprobe", VG_UPROBE_VERSION, sizeof(struct vg_uprobe),
 			    sizeof(struct vg_uprobe) },
+	[VG_EV_BPF] = { "bpf", VG_BPF_VERSION, sizeof(struct vg_bpf), sizeof(struct vg_bpf) },
 };
 
 const char *vg_event_kind(uint16_t type)
@@ -97,6 +98,16 @@ static int check_uprobe(const struct vg_uprobe *u, const char **why)
 	return 0;
 }
 
+/* Name and path terminated within their arrays. */
+static int check_bpf(const struct vg_bpf *b, const char **why)
+{
+	if (!memchr(b->name, '\0', sizeof(b->name)) || !memchr(b->path, '\0', sizeof(b->path))) {
+		*why = "bpf: name or path not terminated";
+		return -EINVAL;
+	}
+	return 0;
+}
+
 /* A known op; unix_path (which may end the record early) within it. */
 static int check_net(const struct vg_net *n, size_t size, const char **why)
 {
@@ -146,6 +157,8 @@ int vg_event_check(const void *rec, size_t size, const char **why)
 		return check_net(rec, size, why);
 	if (hdr->type == VG_EV_UPROBE)
 		return check_uprobe(rec, why);
+	if (hdr->type == VG_EV_BPF)
+		return check_bpf(rec, why);
 	if (hdr->type == VG_EV_FLOW && ((const struct vg_flow *)rec)->close > VG_FLOW_CLOSE_OTHER) {
 		*why = "flow: unknown close reason";
 		return -EINVAL;

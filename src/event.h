@@ -77,6 +77,7 @@ struct vg_event_view {
 		const struct vg_block *block;
 		const struct vg_sched *sched;
 		const struct vg_uprobe *uprobe;
+		const struct vg_bpf *bpf;
 	};
 };
 

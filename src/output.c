@@ -18,6 +18,7 @@
 #include "policy.h"
 #include "sensor.h"
 #include "vigil/uprobe.h"
+#include "bpfwatch.h"
 
 #define OUTPUT_BUFSIZE (256 * 1024)
 
@@ -589,6 +590,71 @@ static void json_uprobe(struct vg_buf *b, const struct vg_event_view *ev)
 	vg_buf_addc(b, '}');
 }
 
+/* A kernel enum value by its name, or as a number when it has none. */
+static void json_enum(struct vg_buf *b, const char *key, const char *name, uint32_t v)
+{
+	json_key(b, key);
+	if (name)
+		vg_buf_addf(b, "\"%s\"", name);
+	else
+		vg_buf_addf(b, "%" PRIu32, v);
+}
+
+static void json_bpf(struct vg_buf *b, const struct vg_event_view *ev)
+{
+	const struct vg_bpf *r = ev->bpf;
+	unsigned int f = vg_bpf_event_fields(r);
+
+	json_key(b, "bpf");
+	vg_buf_addc(b, '{');
+	json_enum(b, "cmd", vg_bpf_cmd_name(r->cmd), r->cmd);
+	json_result(b, (int64_t)r->result);
+	json_u64(b, "duration_ns", r->duration_ns);
+	json_u64(b, "attr_size", r->attr_size);
+	if (r->flags & VG_BPF_ATTR_FAULT)
+		json_bool(b, "attr_unreadable", true);
+	if (f & VG_BPFF_PROG_TYPE)
+		json_enum(b, "prog_type", vg_bpf_prog_type_name(r->prog_type), r->prog_type);
+	if (f & VG_BPFF_MAP_TYPE)
+		json_enum(b, "map_type", vg_bpf_map_type_name(r->map_type), r->map_type);
+	if (f & VG_BPFF_ATTACH_TYPE)
+		json_enum(b, "attach_type", vg_bpf_attach_type_name(r->attach_type), r->attach_type);
+	if (f & VG_BPFF_STATS_TYPE)
+		json_enum(b, "stats_type", r->attach_type == 0 ? "run_time" : NULL, r->attach_type);
+	if (f & VG_BPFF_NAME)
+		json_str_or_null(b, "name", r->name);
+	if (f & VG_BPFF_INSN_CNT)
+		json_u64(b, "insn_cnt", r->insn_cnt);
+	if (f & VG_BPFF_ATTACH_BTF_ID)
+		json_u64(b, "attach_btf_id", r->attach_btf_id);
+	if (f & VG_BPFF_MAP_SIZES) {
+		json_u64(b, "key_size", r->key_size);
+		json_u64(b, "value_size", r->value_size);
+		json_u64(b, "max_entries", r->max_entries);
+	}
+	if (f & VG_BPFF_FLAGS)
+		json_u64(b, "flags", r->obj_flags);
+	if (f & VG_BPFF_PROG_FD) {
+		json_key(b, "prog_fd");
+		vg_buf_addf(b, "%" PRId32, r->prog_fd);
+	}
+	if (f & VG_BPFF_TARGET_FD) {
+		json_key(b, "target_fd");
+		vg_buf_addf(b, "%" PRId32, r->target_fd);
+	}
+	if (f & VG_BPFF_BPF_FD) {
+		json_key(b, "bpf_fd");
+		vg_buf_addf(b, "%" PRId32, r->bpf_fd);
+	}
+	if (f & (VG_BPFF_PATH | VG_BPFF_TRACEPOINT)) {
+		json_str_or_null(b, f & VG_BPFF_PATH ? "path" : "tracepoint", r->path);
+		json_bool(b, "path_truncated", r->flags & VG_BPF_PATH_TRUNCATED);
+	}
+	if (f & VG_BPFF_BTF_SIZE)
+		json_u64(b, "btf_size", r->btf_size);
+	vg_buf_addc(b, '}');
+}
+
 static void json_sched(struct vg_buf *b, const struct vg_event_view *ev)
 {
 	const struct vg_sched *r = ev->sched;
@@ -678,6 +744,9 @@ static void json_detail(struct vg_buf *b, const struct vg_event_view *ev)
 	case VG_EV_UPROBE:
 		json_uprobe(b, ev);
 		break;
+	case VG_EV_BPF:
+		json_bpf(b, ev);
+		break;
 	}
 }
 
@@ -747,6 +816,46 @@ static void text_uprobe(struct vg_buf *b, const struct vg_uprobe *u)
 		text_cstr(b, "guard", u->rule);
 	if (u->flags & VG_UPROBE_KILLED)
 		vg_buf_adds(b, " killed");
+}
+
+/* " key=name", or " key=N" for a number without a name */
+static void text_enum(struct vg_buf *b, const char *key, const char *name, uint32_t v)
+{
+	if (name)
+		vg_buf_addf(b, " %s=%s", key, name);
+	else
+		vg_buf_addf(b, " %s=%" PRIu32, key, v);
+}
+
+/* " cmd=prog_load prog_type=socket_filter name=x insns=2 result=5" */
+static void text_bpf(struct vg_buf *b, const struct vg_bpf *r)
+{
+	unsigned int f = vg_bpf_event_fields(r);
+	const char *err = r->result < 0 && r->result > -4096 ?
+			  strerrorname_np((int)-r->result) : NULL;
+
+	text_enum(b, "cmd", vg_bpf_cmd_name(r->cmd), r->cmd);
+	if (f & VG_BPFF_PROG_TYPE)
+		text_enum(b, "prog_type", vg_bpf_prog_type_name(r->prog_type), r->prog_type);
+	if (f & VG_BPFF_MAP_TYPE)
+		text_enum(b, "map_type", vg_bpf_map_type_name(r->map_type), r->map_type);
+	if (f & VG_BPFF_ATTACH_TYPE)
+		text_enum(b, "attach_type", vg_bpf_attach_type_name(r->attach_type), r->attach_type);
+	if (f & VG_BPFF_NAME)
+		text_cstr(b, "name", r->name);
+	if (f & VG_BPFF_INSN_CNT)
+		vg_buf_addf(b, " insns=%u", r->insn_cnt);
+	if (f & VG_BPFF_PATH)
+		text_cstr(b, "path", r->path);
+	if (f & VG_BPFF_TRACEPOINT)
+		text_cstr(b, "tracepoint", r->path);
+	if (f & VG_BPFF_PROG_FD)
+		vg_buf_addf(b, " prog_fd=%d", r->prog_fd);
+	if (f & VG_BPFF_TARGET_FD)
+		vg_buf_addf(b, " target_fd=%d", r->target_fd);
+	vg_buf_addf(b, " result=%" PRId64, (int64_t)r->result);
+	if (err)
+		vg_buf_addf(b, " (%s)", err);
 }
 
 /* " tcp 10.0.0.1:4242 -> [::1]:80" (or " unix path=...") */
@@ -906,6 +1015,9 @@ static void render_text(struct vg_buf *b, const struct vg_event_view *ev)
 		break;
 	case VG_EV_UPROBE:
 		text_uprobe(b, ev->uprobe);
+		break;
+	case VG_EV_BPF:
+		text_bpf(b, ev->bpf);
 		break;
 	}
 	text_cstr(b, "parent_exe", p->parent_exe);

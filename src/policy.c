@@ -24,6 +24,7 @@
 #include <unistd.h>
 #include <yaml.h>
 
+#include "bpfwatch.h"
 #include "container.h"
 #include "netctl.h"
 #include "policy.h"
@@ -108,6 +109,7 @@ static const char *const kind_names[VG_PK_MAX] = {
 	[VG_PK_OOM] = "oom",
 	[VG_PK_BLOCK] = "block",
 	[VG_PK_UPROBE] = "uprobe",
+	[VG_PK_BPF] = "bpf",
 };
 
 #define KB(k)		VG_POLICY_KIND_BIT(k)
@@ -199,6 +201,9 @@ static const struct sel_key {
 	{ "othersRunqueueP99Ms", VG_SEL_OTHERS_RUNQ_MS, false },
 	{ "latencyMs", VG_SEL_LATENCY_MS, false },
 	{ "uprobeArgs", VG_SEL_UPROBE_ARGS, false },
+	{ "bpfCommand", VG_SEL_BPF_CMD, false },
+	{ "progType", VG_SEL_PROG_TYPE, false },
+	{ "name", VG_SEL_BPF_NAME, false },	{ "notName", VG_SEL_BPF_NAME, true },
 };
 
 static const struct {
@@ -234,6 +239,9 @@ static const struct {
 	[VG_SEL_OTHERS_RUNQ_MS] = { "othersRunqueueP99Ms", KB(VG_PK_SCHED), "sched" },
 	[VG_SEL_LATENCY_MS] = { "latencyMs", KB(VG_PK_BLOCK), "block" },
 	[VG_SEL_UPROBE_ARGS] = { "uprobeArgs", KB(VG_PK_UPROBE), "uprobe" },
+	[VG_SEL_BPF_CMD] = { "bpfCommand", KB(VG_PK_BPF), "bpf" },
+	[VG_SEL_PROG_TYPE] = { "progType", KB(VG_PK_BPF), "bpf" },
+	[VG_SEL_BPF_NAME] = { "name", KB(VG_PK_BPF), "bpf" },
 };
 
 /* Fields a message template may name, and in which events they exist. */
@@ -301,6 +309,11 @@ static const struct {
 	{ "uprobe.arg0", KB(VG_PK_UPROBE) }, { "uprobe.arg1", KB(VG_PK_UPROBE) },
 	{ "uprobe.arg2", KB(VG_PK_UPROBE) }, { "uprobe.arg3", KB(VG_PK_UPROBE) },
 	{ "uprobe.arg4", KB(VG_PK_UPROBE) }, { "uprobe.arg5", KB(VG_PK_UPROBE) },
+	{ "bpf.cmd", KB(VG_PK_BPF) }, { "bpf.prog_type", KB(VG_PK_BPF) },
+	{ "bpf.map_type", KB(VG_PK_BPF) }, { "bpf.attach_type", KB(VG_PK_BPF) },
+	{ "bpf.name", KB(VG_PK_BPF) }, { "bpf.insn_cnt", KB(VG_PK_BPF) },
+	{ "bpf.path", KB(VG_PK_BPF) }, { "bpf.result", KB(VG_PK_BPF) },
+	{ "bpf.errno", KB(VG_PK_BPF) },
 };
 
 static const struct {
@@ -1042,18 +1055,25 @@ static bool collect_strs(struct ctx *c, const struct ynode *n, const char *path,
 
 enum strkind { STR_EXACT, STR_PREFIX, STR_GLOB };
 
+static bool glob_ok(struct ctx *c, const struct ynode *n, const char *path, const char *s)
+{
+	char why[256];
+
+	if (!glob_problem(s, why, sizeof(why)))
+		return true;
+	err(c, n, path, "bad glob '%s': %s (close each '[' with ']', or escape it as '\\[')",
+	    s, why);
+	return false;
+}
+
 static bool check_pathish(struct ctx *c, const struct ynode *n, const char *path, const char *s,
 			  const void *arg)
 {
 	enum strkind k = *(const enum strkind *)arg;
-	char why[256];
 
 	if (k == STR_GLOB) {
-		if (glob_problem(s, why, sizeof(why))) {
-			err(c, n, path, "bad glob '%s': %s (close each '[' with ']', or escape "
-			    "it as '\\[')", s, why);
+		if (!glob_ok(c, n, path, s))
 			return false;
-		}
 		if (s[0] != '/' && s[0] != '*' && s[0] != '?' && s[0] != '[') {
 			err(c, n, path, "glob '%s' never matches an absolute path (start it "
 			    "with '/' or '*')", s);
@@ -1069,9 +1089,13 @@ static bool check_pathish(struct ctx *c, const struct ynode *n, const char *path
 	return true;
 }
 
-/* binary, parent, ancestors, cgroup, path: {exact, prefix, glob}. */
+/*
+ * binary, parent, ancestors, cgroup, path (check_pathish), name
+ * (check_bpf_name): {exact, prefix, glob}; `check` gets a const enum
+ * strkind * saying which.
+ */
 static bool parse_strmatch(struct ctx *c, const struct ynode *n, const char *path,
-			   struct vg_policy_strmatch *m)
+			   str_check_fn check, const char *hint, struct vg_policy_strmatch *m)
 {
 	static const char *const keys[] = { "exact", "prefix", "glob" };
 	static const enum strkind kinds[] = { STR_EXACT, STR_PREFIX, STR_GLOB };
@@ -1079,8 +1103,7 @@ static bool parse_strmatch(struct ctx *c, const struct ynode *n, const char *pat
 	char kpath[PATHLEN];
 	bool ok = true, any = false;
 
-	if (!check_map(c, n, path, keys, ARRAY_SIZE(keys),
-		       "write exact:, prefix: and/or glob: with a list of paths"))
+	if (!check_map(c, n, path, keys, ARRAY_SIZE(keys), hint))
 		return false;
 	for (size_t i = 0; i < ARRAY_SIZE(keys); i++) {
 		const struct ynode *v = y_get(n, keys[i]);
@@ -1089,7 +1112,7 @@ static bool parse_strmatch(struct ctx *c, const struct ynode *n, const char *pat
 			continue;
 		any = true;
 		subpath(kpath, "%s.%s", path, keys[i]);
-		ok &= collect_strs(c, v, kpath, check_pathish, &kinds[i], outs[i]);
+		ok &= collect_strs(c, v, kpath, check, &kinds[i], outs[i]);
 	}
 	if (!any) {
 		err(c, n, path, "empty match (give exact, prefix or glob)");
@@ -1125,6 +1148,74 @@ static bool check_syscall(struct ctx *c, const struct ynode *n, const char *path
 		snprintf(h, sizeof(h), "(use the name from syscalls(2), e.g. bpf, openat)");
 	err(c, n, path, "unknown syscall '%s' %s", s, h);
 	return false;
+}
+
+/* bpfCommand: a command the bpf sensor reports. */
+static bool check_bpf_cmd(struct ctx *c, const struct ynode *n, const char *path, const char *s,
+			  const void *arg)
+{
+	const char *const *names;
+	size_t count;
+	char h[512];
+	int cmd = vg_bpf_cmd_parse(s);
+
+	if (cmd >= 0 && vg_bpf_cmd_reported((unsigned int)cmd))
+		return true;
+	if (cmd >= 0) {
+		err(c, n, path, "bpf command '%s' is never reported (bpf events are the control "
+		    "commands: %s)", s, vg_bpf_reported_cmds_str());
+		return false;
+	}
+	names = vg_bpf_cmd_names(&count);
+	if (closest(s, names, count))
+		snprintf(h, sizeof(h), "(did you mean '%s'?)", closest(s, names, count));
+	else
+		snprintf(h, sizeof(h), "(one of: %s)", vg_bpf_reported_cmds_str());
+	err(c, n, path, "unknown bpf command '%s' %s", s, h);
+	return false;
+}
+
+/* progType: a name of enum bpf_prog_type. */
+static bool check_prog_type(struct ctx *c, const struct ynode *n, const char *path,
+			    const char *s, const void *arg)
+{
+	const char *const *names;
+	size_t count;
+	char h[1024];
+
+	if (vg_bpf_prog_type_parse(s) >= 0)
+		return true;
+	names = vg_bpf_prog_type_names(&count);
+	err(c, n, path, "unknown program type '%s' %s", s,
+	    hint_of(h, sizeof(h), s, names, count, "expected one of"));
+	return false;
+}
+
+/* name: the kernel keeps 15 bytes of letters, digits, '_' and '.' (bpf_obj_name_cpy). */
+static bool check_bpf_name(struct ctx *c, const struct ynode *n, const char *path, const char *s,
+			   const void *arg)
+{
+	enum strkind k = *(const enum strkind *)arg;
+
+	if (k == STR_GLOB) {
+		if (!glob_ok(c, n, path, s))
+			return false;
+		return true;
+	}
+	if (strlen(s) > VG_BPF_NAME_LEN - 1) {
+		err(c, n, path, "name '%s' is longer than %d bytes and never matches (the kernel "
+		    "keeps at most %d bytes of a program or map name)", s, VG_BPF_NAME_LEN - 1,
+		    VG_BPF_NAME_LEN - 1);
+		return false;
+	}
+	for (const char *p = s; *p; p++) {
+		if (!isalnum((unsigned char)*p) && *p != '_' && *p != '.') {
+			err(c, n, path, "name '%s' never matches: program and map names are "
+			    "letters, digits, '_' and '.' (the kernel refuses others)", s);
+			return false;
+		}
+	}
+	return true;
 }
 
 static bool check_container_id(struct ctx *c, const struct ynode *n, const char *path,
@@ -1611,7 +1702,18 @@ static void parse_selector(struct ctx *c, const struct ynode *n, const char *pat
 		case VG_SEL_ANCESTORS:
 		case VG_SEL_CGROUP:
 		case VG_SEL_PATH:
-			ok = parse_strmatch(c, v, kpath, &cond.str);
+			ok = parse_strmatch(c, v, kpath, check_pathish, "write exact:, prefix: "
+					    "and/or glob: with a list of paths", &cond.str);
+			break;
+		case VG_SEL_BPF_NAME:
+			ok = parse_strmatch(c, v, kpath, check_bpf_name, "write exact:, prefix: "
+					    "and/or glob: with a list of names", &cond.str);
+			break;
+		case VG_SEL_BPF_CMD:
+			ok = collect_strs(c, v, kpath, check_bpf_cmd, NULL, &cond.list);
+			break;
+		case VG_SEL_PROG_TYPE:
+			ok = collect_strs(c, v, kpath, check_prog_type, NULL, &cond.list);
 			break;
 		case VG_SEL_COMM:
 			ok = collect_strs(c, v, kpath, check_comm, NULL, &cond.list);

@@ -49,6 +49,7 @@ enum vg_policy_kind {
 	VG_PK_OOM,		/* the OOM killer chose a victim */
 	VG_PK_BLOCK,		/* a slow block I/O request, attributed to a process */
 	VG_PK_UPROBE,		/* a call of (or return from) the rule's probed function */
+	VG_PK_BPF,		/* a bpf(2) control command (program load, map create, ...) */
 	VG_PK_MAX,
 };
 #define VG_POLICY_KIND_BIT(k) (1u << (k))
@@ -122,6 +123,9 @@ enum vg_policy_field {
 	VG_SEL_OTHERS_RUNQ_MS,	/* scorecmps: the other processes' p99 wait, ms */
 	VG_SEL_LATENCY_MS,	/* scorecmps: a block I/O's latency, ms */
 	VG_SEL_UPROBE_ARGS,	/* argcmps (one): the guard the kernel checks at the function's entry */
+	VG_SEL_BPF_CMD,		/* list: bpf command names (bpfwatch.h) */
+	VG_SEL_PROG_TYPE,	/* list: program type names (prog_load) */
+	VG_SEL_BPF_NAME,	/* str: the program's or map's name (prog_load, map_create) */
 	VG_SEL_MAX,
 };
 

@@ -16,6 +16,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "bpfwatch.h"
 #include "policy_match.h"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
@@ -68,6 +69,8 @@ int vg_policy_event_kind(const struct vg_event_view *ev)
 		return VG_PK_BLOCK;
 	case VG_EV_UPROBE:
 		return VG_PK_UPROBE;
+	case VG_EV_BPF:
+		return VG_PK_BPF;
 	}
 	return -1;
 }
@@ -543,6 +546,38 @@ static enum tri reason_tri(const struct vg_policy_cond *c, const struct vg_anoma
 	return T_NO;
 }
 
+/* ---- bpf(2) commands ----------------------------------------------------- */
+
+/* The command's or program type's name is in the list; a number without a
+ * name is in none. */
+static enum tri name_in(const struct vg_policy_strs *list, const char *name)
+{
+	return tri_of(name && strs_has(list, name));
+}
+
+/* Did the record read the caller's attr, and does the command have `what`? */
+static bool bpf_has(const struct vg_bpf *r, bool prog_only)
+{
+	if (r->flags & VG_BPF_ATTR_FAULT)
+		return false;
+	return r->cmd == VG_BPF_PROG_LOAD || (!prog_only && r->cmd == VG_BPF_MAP_CREATE);
+}
+
+/*
+ * name: a program's or map's name is known even when the loader gave none:
+ * it is "" then, which no exact or prefix name matches (a glob such as '*'
+ * does), so that an unnamed program cannot slip past an allow list written
+ * as notName.
+ */
+static enum tri bpf_name_tri(const struct vg_policy_strmatch *m, const struct vg_bpf *r)
+{
+	char name[VG_BPF_NAME_LEN];
+
+	memcpy(name, r->name, sizeof(name));
+	name[sizeof(name) - 1] = '\0';
+	return tri_of(strmatch(m, name));
+}
+
 /* ---- conditions ---------------------------------------------------------- */
 
 static enum tri cond_tri(const struct vg_policy_cond *c, const struct vg_policy_selector *sel,
@@ -616,6 +651,17 @@ static enum tri cond_tri(const struct vg_policy_cond *c, const struct vg_policy_
 		 * events; returns carry no arguments) */
 		return type == VG_EV_UPROBE ? tri_of(ev->uprobe->flags & VG_UPROBE_GUARD)
 					    : T_UNKNOWN;
+	case VG_SEL_BPF_CMD:
+		return type == VG_EV_BPF ? name_in(&c->list, vg_bpf_cmd_name(ev->bpf->cmd))
+					 : T_UNKNOWN;
+	case VG_SEL_PROG_TYPE:
+		if (type != VG_EV_BPF || !bpf_has(ev->bpf, true))
+			return T_UNKNOWN;
+		return name_in(&c->list, vg_bpf_prog_type_name(ev->bpf->prog_type));
+	case VG_SEL_BPF_NAME:
+		if (type != VG_EV_BPF || !bpf_has(ev->bpf, false))
+			return T_UNKNOWN;
+		return bpf_name_tri(&c->str, ev->bpf);
 	case VG_SEL_MAX:
 		break;
 	}

@@ -41,6 +41,13 @@
  *   reason                  one of the anomaly view's reasons contains one
  *                           of the strings (case-sensitive); an anomaly with
  *                           no reasons has none that matches
+ *   bpfCommand              a bpf event's command, by name (bpfwatch.h)
+ *   progType                a prog_load's program type, by name; unknown
+ *                           for other commands
+ *   name                    a prog_load's or map_create's name: exact,
+ *                           prefix or glob; "" for an unnamed one (which no
+ *                           exact or prefix entry matches; '*' does); unknown
+ *                           for other commands and an unreadable attr
  *
  * Unknown values.  A condition on a value the event does not have does not
  * hold, in either form: `binary` and `notBinary` both fail on an unknown

@@ -20,6 +20,7 @@
 #include <sys/socket.h>
 
 #include "argv.h"
+#include "bpfwatch.h"
 #include "clock.h"
 #include "fim.h"
 #include "names.h"
@@ -555,6 +556,43 @@ static bool uprobe_field(struct vg_buf *b, const char *f, const struct vg_uprobe
 	return false;
 }
 
+/* A kernel enum value: its name, or the number when it has none. */
+static bool add_enum(struct vg_buf *b, const char *name, uint32_t v)
+{
+	return name ? add_str(b, name) : add_u64(b, v);
+}
+
+/* A field the command fills (vg_bpf_event_fields()), else none. */
+static bool bpf_field(struct vg_buf *b, const char *f, const struct vg_bpf *r)
+{
+	unsigned int have = vg_bpf_event_fields(r);
+
+	if (!strcmp(f, "cmd"))
+		return add_enum(b, vg_bpf_cmd_name(r->cmd), r->cmd);
+	if (!strcmp(f, "result"))
+		return add_i64(b, r->result);
+	if (!strcmp(f, "errno"))
+		return add_errno(b, r->result);
+	if (!strcmp(f, "prog_type"))
+		return (have & VG_BPFF_PROG_TYPE) &&
+		       add_enum(b, vg_bpf_prog_type_name(r->prog_type), r->prog_type);
+	if (!strcmp(f, "map_type"))
+		return (have & VG_BPFF_MAP_TYPE) &&
+		       add_enum(b, vg_bpf_map_type_name(r->map_type), r->map_type);
+	if (!strcmp(f, "attach_type"))
+		return (have & VG_BPFF_ATTACH_TYPE) &&
+		       add_enum(b, vg_bpf_attach_type_name(r->attach_type), r->attach_type);
+	if (!strcmp(f, "name"))
+		return (have & VG_BPFF_NAME) && r->name[0] &&
+		       (vg_buf_add(b, r->name, strnlen(r->name, sizeof(r->name))), true);
+	if (!strcmp(f, "insn_cnt"))
+		return (have & VG_BPFF_INSN_CNT) && add_u64(b, r->insn_cnt);
+	if (!strcmp(f, "path"))
+		return (have & (VG_BPFF_PATH | VG_BPFF_TRACEPOINT)) && r->path[0] &&
+		       (vg_buf_add(b, r->path, strnlen(r->path, sizeof(r->path))), true);
+	return false;
+}
+
 /* The value of a field named by the validator's table into b; false: none. */
 static bool field_value(struct vg_buf *b, const char *name, const struct vg_event_view *ev,
 			const struct vg_policy_msg_ctx *m)
@@ -569,6 +607,7 @@ static bool field_value(struct vg_buf *b, const char *name, const struct vg_even
 		{ "syscall.", VG_EV_SYSCALL }, { "anomaly.", VG_EV_ANOMALY },
 		{ "sched.", VG_EV_SCHED }, { "oom.", VG_EV_OOM }, { "block.", VG_EV_BLOCK },
 		{ "uprobe.", VG_EV_UPROBE },
+		{ "bpf.", VG_EV_BPF },
 	};
 	int kind = vg_policy_event_kind(ev);
 	unsigned int kinds = 0;
@@ -633,6 +672,8 @@ static bool field_value(struct vg_buf *b, const char *name, const struct vg_even
 		return block_field(b, f, ev->block);
 	case VG_EV_UPROBE:
 		return uprobe_field(b, f, ev->uprobe);
+	case VG_EV_BPF:
+		return bpf_field(b, f, ev->bpf);
 	}
 	return false;
 }

@@ -101,6 +101,8 @@ static unsigned int program_sensor(const char *name)
 		return VG_SENSOR_UPROBE;
 	if (has_prefix(name, "vg_sysc_"))
 		return VG_SENSOR_SYSCOUNT;
+	if (has_prefix(name, "vg_bpfw_"))
+		return VG_SENSOR_BPF;
 	return VG_SENSOR_PROCESS;
 }
 
@@ -147,6 +149,8 @@ static void select_programs(struct vigil_bpf *skel, unsigned int sensors, enum v
 	bpf_map__set_autocreate(skel->maps.vg_block_procs, sensors & VG_SENSOR_BLOCK);
 	bpf_map__set_autocreate(skel->maps.vg_sysc_procs, sensors & VG_SENSOR_SYSCOUNT);
 	bpf_map__set_autocreate(skel->maps.vg_sysc_missed, sensors & VG_SENSOR_SYSCOUNT);
+	bpf_map__set_autocreate(skel->maps.vg_bpfw_pending, sensors & VG_SENSOR_BPF);
+	bpf_map__set_autocreate(skel->maps.vg_bpfw_scratch, sensors & VG_SENSOR_BPF);
 	/* an iterator over vg_net_flows: attached with the map, by hand */
 	bpf_program__set_autoattach(skel->progs.vg_net_flow_iter, false);
 	/* attached per syscall that a policy names (vg_sensor_attach_syscall) */
@@ -175,6 +179,10 @@ static int configure(struct vigil_bpf *skel, const struct vg_sensor_opts *o)
 	skel->rodata->vg_flow_update_ns = o->flow_update_s * 1000000000ULL;
 	skel->rodata->vg_prof_enabled = (o->sensors & VG_SENSOR_PROFILE) != 0;
 	skel->rodata->vg_block_slow_ns = o->block_slow_ns;
+	if (o->bpf_cmds & ~VG_BPF_CMDS_CONTROL)
+		return vg_error("bpf sensor: commands %#llx are not control commands",
+				(unsigned long long)(o->bpf_cmds & ~VG_BPF_CMDS_CONTROL)), -EINVAL;
+	skel->rodata->vg_bpfw_cmds = o->bpf_cmds ? o->bpf_cmds : VG_BPF_CMDS_CONTROL;
 	if (o->filter_comm)
 		strncpy((char *)skel->rodata->vg_filter_comm, o->filter_comm,
 			sizeof(skel->rodata->vg_filter_comm) - 1);

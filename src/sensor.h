@@ -37,6 +37,8 @@ enum vg_sensor_set {
 					 * demand, src/uprobe.h) */
 	VG_SENSOR_SYSCOUNT = 1 << 9,	/* vg_sysc_*: syscalls per process (every syscall
 					 * passes it: only `vigil top` loads it) */
+	VG_SENSOR_BPF = 1 << 10,	/* vg_bpfw_*: bpf(2) control commands of other
+					 * processes (only bpf() calls pass it) */
 };
 
 struct vg_sensor_opts {
@@ -54,6 +56,8 @@ struct vg_sensor_opts {
 					 * syscall (vg_priv_anysys_*: loaded only then) */
 	const struct vg_watchlist *watches; /* installed between load and attach */
 	uint64_t block_slow_ns;		/* block sensor: an event per request this slow; 0: none */
+	uint64_t bpf_cmds;		/* bpf sensor: 1 << enum bpf_cmd of the commands to
+					 * report, within VG_BPF_CMDS_CONTROL; 0: all of those */
 	uint32_t flow_update_s;		/* net sensor: "still open" flow records for
 					 * connections this old, when vg_sensor_flow_update
 					 * runs (the agent: every flow_update_s); 0: none */

@@ -37,6 +37,7 @@ enum vg_event_type {
 	VG_EV_BLOCK = 11,	/* a block I/O slower than the threshold completed */
 	VG_EV_SCHED = 12,	/* user space: a process's CPU and run-queue summary (src/sched_sampler.h) */
 	VG_EV_UPROBE = 13,	/* a probed user-space function was entered or returned */
+	VG_EV_BPF = 14,		/* a bpf(2) control command (load, create, attach, pin) returned */
 	VG_EV_TYPE_MAX,
 };
 
@@ -54,6 +55,7 @@ enum vg_event_type {
 #define VG_BLOCK_VERSION	1
 #define VG_SCHED_VERSION	1
 #define VG_UPROBE_VERSION	1
+#define VG_BPF_VERSION	1
 
 /*
  * Why an event, or part of one, did not reach user space.  Counted per CPU
@@ -463,6 +465,98 @@ struct vg_uprobe {
 	char rule[VG_UPROBE_NAME_LEN];	/* VG_UPROBE_GUARD: the guard's rule name */
 };
 
+/* ---- bpf: bpf(2) control commands (bpf/bpfwatch/, docs/bpfwatch.md) ---- */
+
+/*
+ * The kernel's enum bpf_cmd numbers (UAPI: they never change) of the
+ * commands the bpf sensor reports: the ones that create, load, attach or
+ * pin something.  Spelled out here because user space builds against older
+ * UAPI headers (Debian 12's have no BPF_TOKEN_CREATE).
+ */
+enum vg_bpf_cmd {
+	VG_BPF_MAP_CREATE = 0,
+	VG_BPF_PROG_LOAD = 5,
+	VG_BPF_OBJ_PIN = 6,
+	VG_BPF_OBJ_GET = 7,
+	VG_BPF_PROG_ATTACH = 8,
+	VG_BPF_PROG_DETACH = 9,
+	VG_BPF_RAW_TRACEPOINT_OPEN = 17,
+	VG_BPF_BTF_LOAD = 18,
+	VG_BPF_LINK_CREATE = 28,
+	VG_BPF_LINK_UPDATE = 29,
+	VG_BPF_ENABLE_STATS = 32,
+	VG_BPF_LINK_DETACH = 34,
+	VG_BPF_TOKEN_CREATE = 36,
+};
+
+/* 1 << cmd for every command above: what the sensor reports unless told
+ * otherwise.  The per-operation commands (map lookups and updates,
+ * *_GET_NEXT_ID, OBJ_GET_INFO_BY_FD, PROG_TEST_RUN, ...) are never reported. */
+#define VG_BPF_CMDS_CONTROL						\
+	((1ULL << VG_BPF_MAP_CREATE) | (1ULL << VG_BPF_PROG_LOAD) |	\
+	 (1ULL << VG_BPF_OBJ_PIN) | (1ULL << VG_BPF_OBJ_GET) |		\
+	 (1ULL << VG_BPF_PROG_ATTACH) | (1ULL << VG_BPF_PROG_DETACH) |	\
+	 (1ULL << VG_BPF_RAW_TRACEPOINT_OPEN) | (1ULL << VG_BPF_BTF_LOAD) | \
+	 (1ULL << VG_BPF_LINK_CREATE) | (1ULL << VG_BPF_LINK_UPDATE) |	\
+	 (1ULL << VG_BPF_ENABLE_STATS) | (1ULL << VG_BPF_LINK_DETACH) |	\
+	 (1ULL << VG_BPF_TOKEN_CREATE))
+
+#define VG_BPF_NAME_LEN	16	/* = BPF_OBJ_NAME_LEN: 15 bytes and a NUL */
+#define VG_BPF_PATH_LEN	256
+
+enum vg_bpf_flags {
+	VG_BPF_ATTR_FAULT = 1 << 0,	/* the attr could not be read: fields are zero */
+	VG_BPF_PATH_FAULT = 1 << 1,	/* path could not be read (empty) */
+	VG_BPF_PATH_TRUNCATED = 1 << 2,	/* path filled the buffer: it may be longer */
+};
+
+/*
+ * bpf: one bpf(2) control command, sent when it returns.  What the caller
+ * passed in its union bpf_attr, read at entry (at most attr_size bytes;
+ * fields past it are zero, as the kernel reads them), and the result.
+ * Which fields a command fills (the others are zero):
+ *
+ *   prog_load            prog_type, attach_type (expected_attach_type),
+ *                        insn_cnt, attach_btf_id, obj_flags (prog_flags), name
+ *   map_create           map_type, key_size, value_size, max_entries,
+ *                        obj_flags (map_flags), name
+ *   link_create          prog_fd, target_fd, attach_type, obj_flags,
+ *                        attach_btf_id (target_btf_id)
+ *   prog_attach/detach   target_fd, prog_fd (attach_bpf_fd), attach_type,
+ *                        obj_flags (attach_flags)
+ *   obj_pin              path, bpf_fd, obj_flags (file_flags)
+ *   obj_get              path, obj_flags (file_flags)
+ *   raw_tracepoint_open  path (the tracepoint's name), prog_fd
+ *   btf_load             btf_size
+ *   link_update          bpf_fd (link_fd), prog_fd (new_prog_fd), obj_flags
+ *   link_detach          bpf_fd (link_fd)
+ *   enable_stats         attach_type (the statistics type)
+ *   token_create         target_fd (bpffs_fd), obj_flags
+ */
+struct vg_bpf {
+	struct vg_event_hdr hdr;	/* ts_ns: when the call returned */
+	__s64 result;		/* the return value: a new fd, 0, or -errno */
+	__u64 duration_ns;	/* entry to return (for prog_load mostly the verifier) */
+	__u32 cmd;		/* enum bpf_cmd (enum vg_bpf_cmd) */
+	__u32 attr_size;	/* the size argument the caller passed */
+	__u32 flags;		/* enum vg_bpf_flags */
+	__u32 prog_type;	/* enum bpf_prog_type */
+	__u32 map_type;		/* enum bpf_map_type */
+	__u32 attach_type;	/* enum bpf_attach_type */
+	__u32 insn_cnt;
+	__u32 attach_btf_id;
+	__u32 key_size;
+	__u32 value_size;
+	__u32 max_entries;
+	__u32 obj_flags;
+	__s32 prog_fd;
+	__s32 target_fd;
+	__s32 bpf_fd;
+	__u32 btf_size;
+	char name[VG_BPF_NAME_LEN];	/* NUL-terminated */
+	char path[VG_BPF_PATH_LEN];	/* NUL-terminated */
+};
+
 #define VG_FILE_FIXED_SIZE	((__u32)__builtin_offsetof(struct vg_file, path))
 #define VG_FILE_NEW_PATH_OFF	((__u32)__builtin_offsetof(struct vg_file, new_path))
 #define VG_EXEC_FIXED_SIZE	((__u32)__builtin_offsetof(struct vg_exec, args))
@@ -490,5 +584,7 @@ _Static_assert(__builtin_offsetof(struct vg_file, path) == 96 + 80, "vg_file lay
 _Static_assert((VG_FILE_PATH_LEN & (VG_FILE_PATH_LEN - 1)) == 0, "VG_FILE_PATH_LEN must be a power of two");
 _Static_assert(sizeof(struct vg_uprobe) == 96 + 24 + 48 + 24 + 6 * 64 + 2 * 64,
 	       "vg_uprobe layout changed");
+_Static_assert(sizeof(struct vg_bpf) == 96 + 16 + 64 + VG_BPF_NAME_LEN + VG_BPF_PATH_LEN,
+	       "vg_bpf layout changed");
 
 #endif /* VIGIL_EVENT_H */

@@ -37,7 +37,7 @@ expect() {
 start_trace() {
 	local out=$1 target=exec
 	shift
-	case ${1:-} in exec|file|priv|net|uprobe) target=$1; shift ;; esac
+	case ${1:-} in exec|file|priv|net|uprobe|bpf) target=$1; shift ;; esac
 	rm -f "$TMP/ready"
 	"$VIGIL" trace "$target" --output "$out" --ready-file "$TMP/ready" "$@" 2>"$TMP/trace.err" &
 	bg_pid=$!
@@ -79,6 +79,12 @@ expect trace_uprobe_bad_guard 2 "--kill-if: '2:bigger:3': operator must be gt, g
 expect trace_uprobe_guard_only_alone 2 "--guard-only needs --kill-if or --report-if" \
 	"$VIGIL" trace uprobe --path /bin/true --symbol main --guard-only
 expect trace_kill_if_not_uprobe 2 "--kill-if: only for 'trace uprobe'" "$VIGIL" trace exec --kill-if 1:gt:2
+expect trace_bpf_cmd_not_reported 2 \
+	"--cmd: 'map_update_elem' is not a reported command \(map_create, prog_load, .*token_create\)" \
+	"$VIGIL" trace bpf --cmd prog_load,map_update_elem
+expect trace_bpf_cmd_unknown 2 "--cmd: 'prog_lod' is not a reported command" \
+	"$VIGIL" trace bpf --cmd prog_lod
+expect trace_cmd_not_bpf 2 "--cmd: only for 'trace bpf'" "$VIGIL" trace exec --cmd prog_load
 expect run_unknown_flag 2 "unknown option '-x'" "$VIGIL" run -x
 expect trace_flow_interval_not_net 2 "--flow-interval: only for 'trace net'" "$VIGIL" trace exec --flow-interval 1
 expect trace_flow_interval_bad 2 "'1s' is not a number of seconds" "$VIGIL" trace net --flow-interval 1s
@@ -434,6 +440,29 @@ elif start_trace "$TMP/uprobe.jsonl" uprobe -o json --path "$(realpath "$progs/l
 	fi
 else
 	fail $name "vigil trace uprobe did not start"
+fi
+
+# ---- trace bpf: another process's program loads, filtered in the kernel --------
+# (tests/bpf/test_bpfwatch checks every field; this checks the CLI's wiring)
+name=trace_bpf_prog_load
+if start_trace "$TMP/bpf.jsonl" bpf -o json --cmd prog_load; then
+	"$VIGIL" probe -o json >/dev/null 2>&1 &	# loads, attaches and links test programs
+	loader=$!
+	wait $loader
+	sleep 0.3
+	stop_trace
+	if ! jq -e -s --argjson p "$loader" '
+		(map(select(.process.pid == $p)) | length > 0
+		 and all(.bpf.cmd == "prog_load")
+		 and any(.bpf.name == "vigil_probe" and (.bpf.prog_type | type == "string")
+			 and .bpf.insn_cnt > 0 and .process.comm == "vigil"))
+		and all(.kind == "bpf" or .kind == "stats")' "$TMP/bpf.jsonl" >/dev/null; then
+		fail $name "unexpected events: $(jq -c 'select(.kind == "bpf") | [.process.pid, .bpf.cmd, .bpf.name]' "$TMP/bpf.jsonl" | head -20)"
+	else
+		ok $name
+	fi
+else
+	fail $name "vigil trace bpf did not start"
 fi
 
 # ---- policy check --------------------------------------------------------------

@@ -22,6 +22,7 @@
 #include <cmocka.h>
 
 #include "buf.h"
+#include "engine.h"
 #include "policy.h"
 #include "policy_match.h"
 #include "policy_message.h"
@@ -49,6 +50,7 @@ struct fx {
 		struct vg_oom oom;
 		struct vg_block block;
 		struct vg_uprobe up;
+		struct vg_bpf bpf;
 	} r;
 	struct vg_container ct;
 	struct vg_anomaly_view av;	/* fx_anomaly(): v.anomaly_view */
@@ -261,6 +263,42 @@ static struct fx *fx_uprobe(void)
 	u->arg_kind[2] = VG_UP_ARG_STR;
 	u->data_len[2] = 5;
 	strcpy(u->data[2], "hello");
+	return f;
+}
+
+/* A bpf(2) command of pid 100; prog_load: socket_filter "vg_test_prog", 4 insns, fd 5. */
+static struct fx *fx_bpf(uint32_t cmd)
+{
+	struct fx *f = fx_new(VG_EV_BPF);
+
+	f->r.bpf.cmd = cmd;
+	f->r.bpf.attr_size = 144;
+	f->r.bpf.result = 5;
+	f->r.bpf.prog_fd = f->r.bpf.target_fd = f->r.bpf.bpf_fd = -1;
+	switch (cmd) {
+	case VG_BPF_PROG_LOAD:
+		f->r.bpf.prog_type = 1;		/* socket_filter */
+		f->r.bpf.insn_cnt = 4;
+		strcpy(f->r.bpf.name, "vg_test_prog");
+		break;
+	case VG_BPF_MAP_CREATE:
+		f->r.bpf.map_type = 2;		/* array */
+		f->r.bpf.key_size = 4;
+		f->r.bpf.value_size = 8;
+		f->r.bpf.max_entries = 4;
+		strcpy(f->r.bpf.name, "vg_test_map");
+		break;
+	case VG_BPF_LINK_CREATE:
+		f->r.bpf.prog_fd = 5;
+		f->r.bpf.target_fd = 6;
+		f->r.bpf.attach_type = 1;	/* cgroup_inet_egress */
+		break;
+	case VG_BPF_OBJ_PIN:
+		f->r.bpf.bpf_fd = 5;
+		f->r.bpf.result = 0;
+		strcpy(f->r.bpf.path, "/sys/fs/bpf/x");
+		break;
+	}
 	return f;
 }
 
@@ -1280,6 +1318,58 @@ static void test_sched_cpu_sustained_and_run_queue(void **state)
 	free(b);
 }
 
+/* ---- bpf(2) commands ------------------------------------------------------ */
+
+static void test_bpf_command_and_program_type_by_name(void **state)
+{
+	struct fx *load = fx_bpf(VG_BPF_PROG_LOAD), *map = fx_bpf(VG_BPF_MAP_CREATE);
+
+	assert_int_equal(kind_of(load), VG_PK_BPF);
+	assert_true(match("bpf", NULL, map));
+	assert_false(match("exec", NULL, load));
+	assert_true(match("bpf", "{bpfCommand: [prog_load]}", load));
+	assert_true(match("bpf", "{bpfCommand: [map_create, prog_load]}", load));
+	assert_false(match("bpf", "{bpfCommand: prog_load}", map));
+	assert_true(match("bpf", "{progType: [kprobe, socket_filter]}", load));
+	assert_false(match("bpf", "{progType: kprobe}", load));
+	/* a number without a name is in no list */
+	load->r.bpf.prog_type = 99;
+	assert_false(match("bpf", "{progType: [kprobe, socket_filter]}", load));
+	load->r.bpf.cmd = 99;
+	assert_false(match("bpf", "{bpfCommand: [prog_load]}", load));
+	/* a map has no program type: neither form holds */
+	assert_false(match("bpf", "{progType: [socket_filter]}", map));
+	free(load);
+	free(map);
+}
+
+static void test_bpf_name_exact_prefix_glob_and_unnamed(void **state)
+{
+	struct fx *load = fx_bpf(VG_BPF_PROG_LOAD), *map = fx_bpf(VG_BPF_MAP_CREATE);
+	struct fx *pin = fx_bpf(VG_BPF_OBJ_PIN);
+
+	assert_true(match("bpf", "{name: {exact: [vg_test_prog]}}", load));
+	assert_true(match("bpf", "{name: {prefix: [vg_test_]}}", load));
+	assert_true(match("bpf", "{name: {glob: ['vg_*_prog']}}", load));
+	assert_false(match("bpf", "{name: {exact: [vg_test]}}", load));
+	assert_false(match("bpf", "{notName: {prefix: [vg_]}}", load));
+	assert_true(match("bpf", "{name: {exact: [vg_test_map]}}", map));
+	/* unnamed: "" is known; only a glob like '*' matches it, a notName of names does */
+	load->r.bpf.name[0] = '\0';
+	assert_false(match("bpf", "{name: {glob: ['vg*']}}", load));
+	assert_false(match("bpf", "{name: {prefix: [vg]}}", load));
+	assert_true(match("bpf", "{name: {glob: ['*']}}", load));
+	assert_true(match("bpf", "{notName: {exact: [vg_test_prog]}}", load));
+	/* a pin has no name; an unreadable attr has no fields: unknown either way */
+	assert_false(match("bpf", "{name: {glob: ['*']}}", pin));
+	assert_false(match("bpf", "{notName: {exact: [x]}}", pin));
+	map->r.bpf.flags = VG_BPF_ATTR_FAULT;
+	assert_false(match("bpf", "{notName: {exact: [x]}}", map));
+	free(load);
+	free(map);
+	free(pin);
+}
+
 static void test_anomaly_score_comparisons_and_boundaries(void **state)
 {
 	struct fx *f = fx_anomaly();	/* score 7.5 */
@@ -1749,7 +1839,7 @@ static void test_message_anomaly_fields(void **state)
  */
 static void test_message_every_template_field_renders(void **state)
 {
-	struct fx *s[24];
+	struct fx *s[32];
 	size_t n = 0;
 	unsigned int kinds;
 	const char *name;
@@ -1797,6 +1887,11 @@ static void test_message_every_template_field_renders(void **state)
 		s[n - 1]->r.up.arg_index[i] = 3 + i;
 		s[n - 1]->r.up.arg_kind[i] = VG_UP_ARG_INT;
 	}
+	s[n++] = fx_bpf(VG_BPF_PROG_LOAD);
+	s[n - 1]->r.bpf.result = -EACCES;
+	s[n++] = fx_bpf(VG_BPF_MAP_CREATE);
+	s[n++] = fx_bpf(VG_BPF_LINK_CREATE);
+	s[n++] = fx_bpf(VG_BPF_OBJ_PIN);
 	assert_true(n <= sizeof(s) / sizeof(s[0]));
 
 	for (size_t i = 0; (name = vg_policy_template_field(i, &kinds)); i++) {
@@ -1870,6 +1965,51 @@ static void test_uprobe_rule_guard_and_fields(void **state)
 	free(x);
 }
 
+static void test_default_bpf_load_policy_alerts_on_unknown_loaders(void **state)
+{
+	struct vg_policy_set s;
+	struct fx *load = fx_bpf(VG_BPF_PROG_LOAD), *map = fx_bpf(VG_BPF_MAP_CREATE);
+	const struct vg_policy *p = NULL;
+
+	/* the embedded default set, as `vigil run` loads it */
+	vg_policy_set_init(&s);
+	assert_int_equal(vg_policy_load_buffer(&s, "default", vg_default_policies,
+					       strlen(vg_default_policies)), 0);
+	for (size_t i = 0; i < s.n; i++)
+		if (!strcmp(s.v[i].name, "bpf-load"))
+			p = &s.v[i];
+	assert_non_null(p);
+	assert_true(vg_policy_rule_match(&p->rules[0], kind_of(load), &load->v, NULL));
+	assert_false(vg_policy_rule_match(&p->rules[0], kind_of(map), &map->v, NULL));
+	load->v.proc.exe = "/usr/sbin/bpftool";
+	assert_false(vg_policy_rule_match(&p->rules[0], kind_of(load), &load->v, NULL));
+	load->v.proc.exe = "/tmp/rootkit";
+	assert_string_equal(render(p->rules[0].message, load, &CTX),
+			    "/tmp/rootkit (100, uid 1000) loaded eBPF program 'vg_test_prog' "
+			    "(socket_filter, 4 instructions, result 5)");
+	vg_policy_set_release(&s);
+	free(load);
+	free(map);
+}
+
+static void test_message_bpf_fields(void **state)
+{
+	struct fx *load = fx_bpf(VG_BPF_PROG_LOAD), *pin = fx_bpf(VG_BPF_OBJ_PIN);
+
+	assert_string_equal(render("{bpf.cmd} {bpf.prog_type} {bpf.name} {bpf.insn_cnt} "
+				   "{bpf.result} {bpf.errno} {bpf.path} {bpf.map_type}", load, &CTX),
+			    "prog_load socket_filter vg_test_prog 4 5 ? ? ?");
+	load->r.bpf.result = -EPERM;
+	load->r.bpf.prog_type = 99;
+	load->r.bpf.name[0] = '\0';
+	assert_string_equal(render("{bpf.prog_type} {bpf.name} {bpf.result} {bpf.errno}", load,
+				   &CTX), "99 ? -1 EPERM");
+	assert_string_equal(render("{bpf.cmd} {bpf.path} {bpf.insn_cnt}", pin, &CTX),
+			    "obj_pin /sys/fs/bpf/x ?");
+	free(load);
+	free(pin);
+}
+
 static void test_message_ctx_from_the_policy_and_rule(void **state)
 {
 	struct vg_policy_set s;
@@ -1937,6 +2077,10 @@ int main(void)
 		cmocka_unit_test(test_anomaly_kind_matches_only_anomaly_events),
 		cmocka_unit_test(test_anomaly_score_comparisons_and_boundaries),
 		cmocka_unit_test(test_sched_cpu_sustained_and_run_queue),
+		cmocka_unit_test(test_bpf_command_and_program_type_by_name),
+		cmocka_unit_test(test_bpf_name_exact_prefix_glob_and_unnamed),
+		cmocka_unit_test(test_default_bpf_load_policy_alerts_on_unknown_loaders),
+		cmocka_unit_test(test_message_bpf_fields),
 		cmocka_unit_test(test_anomaly_score_unknown_never_holds),
 		cmocka_unit_test(test_anomaly_profile_matches_exactly),
 		cmocka_unit_test(test_anomaly_unknown_profile_matches_neither_profile_nor_not_profile),
