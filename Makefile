@@ -154,10 +154,14 @@ $(BUILD)/tests/bpf/progs/%: tests/bpf/progs/%.c
 
 $(BUILD)/tests/bpf/progs/lib%.so: tests/bpf/progs/lib%.c
 	@mkdir -p $(@D)
-	$(CLANG) -g -O1 -shared -fPIC -Wall -Wextra -Werror $< -o $@
+	$(CLANG) -g -O1 -shared -fPIC -Wall -Wextra -Werror $(SO_LDFLAGS) $< -o $@
+
+# the fake CUDA driver carries the real one's SONAME
+$(BUILD)/tests/bpf/progs/libfakecuda.so: SO_LDFLAGS = -Wl,-soname,libcuda.so.1
 
 $(BUILD)/tests/bpf/test_flame: | $(BPFT_PROGS)
 $(BUILD)/tests/bpf/test_uprobe: | $(BPFT_PROGS) $(BPFT_LIBS)
+$(BUILD)/tests/bpf/test_gpu: | $(BPFT_PROGS) $(BPFT_LIBS)
 
 # Sources once with coverage instrumentation, each target linked against them.
 $(BUILD)/fuzz/obj/%.o: src/%.c $(HDRS) $(SKEL)

@@ -26,3 +26,4 @@ echo
 "$BENCH/sched.sh" | tee "$BENCH/results/$STAMP-sched.txt"
 echo
 "$BENCH/bpfwatch.sh" | tee "$BENCH/results/$STAMP-bpfwatch.txt"
+"$BENCH/gpu.sh" | tee "$BENCH/results/$STAMP-gpu.txt"

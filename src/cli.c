@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <fnmatch.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,6 +12,7 @@
 
 #include "cli.h"
 #include "detect.h"
+#include "gpu.h"
 #include "policy.h"
 #include "sched_sampler.h"
 #include "workload.h"
@@ -19,6 +21,7 @@
 #include "log.h"
 #include "metrics.h"
 #include "metrics_agent.h"
+#include "metrics_gpu.h"
 #include "metrics_http.h"
 #include "metrics_sched.h"
 
@@ -140,11 +143,19 @@ struct stream {
 	struct vg_metrics *metrics;
 	struct vg_agent_metrics *agent_metrics;
 	struct vg_sched_metrics *sched_metrics;
+	struct vg_gpu_tracker *gpu;	/* NULL: no GPU sensor */
+	struct vg_gpu_metrics *gpu_metrics;
 };
+
+static uint64_t boot_ns(void);
 
 static int stream_event(const struct vg_event_view *ev, void *ctx)
 {
 	struct stream *s = ctx;
+
+	/* a GPU process's last record, while the process table still knows it */
+	if (s->gpu && ev->hdr->type == VG_EV_EXIT)
+		vg_gpu_on_exit(s->gpu, ev->hdr->task.pid, boot_ns());
 
 	if (s->detect) {
 		vg_workloads_on_event(s->workloads, ev);
@@ -198,6 +209,14 @@ static void stream_sched(struct vg_sched *rec, void *ctx)
 	vg_agent_inject(s->agent, rec, sizeof(*rec));
 }
 
+/* A gpu summary: into the pipeline like a kernel record. */
+static void stream_gpu(struct vg_gpu *rec, void *ctx)
+{
+	struct stream *s = ctx;
+
+	vg_agent_inject(s->agent, rec, sizeof(*rec));
+}
+
 static uint64_t boot_ns(void)
 {
 	struct timespec ts;
@@ -211,6 +230,7 @@ static int stream_tick(void *ctx)
 	struct stream *s = ctx;
 
 	vg_sched_tick(s->sched, boot_ns());
+	vg_gpu_tick(s->gpu, boot_ns());
 	vg_workloads_tick(s->workloads);
 	vg_agent_metrics_tick(s->agent_metrics);
 	if (!s->engine)
@@ -298,6 +318,11 @@ static int stream_metrics_serve(struct stream *s, struct vg_agent *agent)
 	s->sched_metrics = vg_sched_metrics_new(s->metrics, &agent->sensor, s->sched);
 	if (!s->sched_metrics)
 		return vg_error("cannot register the scheduler metrics: %s", strerror(errno)), -ENOMEM;
+	if (s->gpu) {
+		s->gpu_metrics = vg_gpu_metrics_new(s->metrics, s->gpu);
+		if (!s->gpu_metrics)
+			return vg_error("cannot register the GPU metrics: %s", strerror(errno)), -ENOMEM;
+	}
 	vg_agent_metrics_collect(s->agent_metrics);
 	if (vg_metrics_http_serve(s->http, s->metrics))
 		return -EIO;
@@ -316,6 +341,57 @@ static void stream_metrics_free(struct stream *s)
 	s->metrics = NULL;
 	vg_sched_metrics_free(s->sched_metrics);
 	s->sched_metrics = NULL;
+	vg_gpu_metrics_free(s->gpu_metrics);
+	s->gpu_metrics = NULL;
+}
+
+/* The driver library for the GPU sensor into path; false (after saying so)
+ * when there is none: an error for `trace gpu`, a warning for `run --gpu`. */
+static bool stream_gpu_lib(const struct vg_cli_opts *o, char *path, size_t len, int *err)
+{
+	const char *lib = o->gpu_lib ? o->gpu_lib : VG_GPU_DEFAULT_LIB;
+	int e = vg_gpu_find_lib(lib, path, len);
+
+	*err = 0;
+	if (!e)
+		return true;
+	if (o->gpu_required) {
+		vg_error("cannot trace GPU driver calls: '%s' %s (no NVIDIA driver here? --lib PATH "
+			 "names the library)", lib, e == -ENOENT ? "not found" : strerror(-e));
+		*err = e;
+	} else {
+		vg_warn("--gpu: '%s' %s: GPU driver calls are not traced (--gpu-lib PATH names the "
+			"library)", lib, e == -ENOENT ? "not found" : strerror(-e));
+	}
+	return false;
+}
+
+/* Attach the GPU sensor to the library and start its tracker. */
+static int stream_gpu_start(struct stream *s, struct vg_agent *agent, struct vg_gpu_probes *gp,
+			    const char *path)
+{
+	const struct vg_cli_opts *o = s->opts;
+	struct vg_gpu_opts go = {
+		.interval_ns = o->gpu_interval_ns,
+		.emit = stream_gpu,
+		.ctx = s,
+	};
+	struct vg_gpu_sensor gs;
+	int n;
+
+	vg_sensor_gpu(&agent->sensor, &gs);
+	n = vg_gpu_attach(gp, &gs, path);
+	if (n < 0 && o->gpu_required)
+		return vg_error("cannot probe any CUDA driver function in '%s': %s (is it libcuda?)",
+				path, strerror(-n)), n;
+	if (n < 0)
+		return vg_warn("--gpu: cannot probe any CUDA driver function in '%s': %s: GPU "
+			       "driver calls are not traced", path, strerror(-n)), 0;
+	s->gpu = vg_gpu_tracker_new(&go, &gs, boot_ns());
+	if (!s->gpu)
+		return vg_error("cannot track GPU driver calls: %s", strerror(ENOMEM)), -ENOMEM;
+	vg_info("gpu: %d CUDA driver functions probed in %s", n, path);
+	return 0;
 }
 
 int vg_cli_stream(const struct vg_cli_opts *o)
@@ -325,6 +401,9 @@ int vg_cli_stream(const struct vg_cli_opts *o)
 	struct vg_agent agent;
 	struct vg_watchlist wl;
 	struct vg_uprobes ups;
+	struct vg_gpu_probes gps = { 0 };
+	char gpu_path[PATH_MAX];
+	bool gpu = false;
 	bool file_all = o->file_all;
 	struct vg_agent_opts ao = {
 		.sensor = {
@@ -363,6 +442,13 @@ int vg_cli_stream(const struct vg_cli_opts *o)
 	sigaction(SIGHUP, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
+	if (o->gpu) {
+		gpu = stream_gpu_lib(o, gpu_path, sizeof(gpu_path), &err);
+		if (err) {
+			vg_output_close(&s.out);
+			return VG_EXIT_FAIL;
+		}
+	}
 	err = stream_metrics_listen(&s);
 	if (!err)
 		err = vg_watchlist_copy(&wl, &o->watches, "watch list");
@@ -395,6 +481,9 @@ int vg_cli_stream(const struct vg_cli_opts *o)
 		if (more)
 			ao.sensor.sensors = (ao.sensor.sensors ? ao.sensor.sensors : VG_SENSOR_ALL) | more;
 	}
+	if (gpu)
+		ao.sensor.sensors = (ao.sensor.sensors ? ao.sensor.sensors : VG_SENSOR_ALL) |
+				    VG_SENSOR_GPU;
 	if (o->profile_dir) {
 		struct vg_detect_opts dopt = { .report_score = o->anomaly_score,
 					       .report = stream_anomaly, .ctx = &s };
@@ -476,6 +565,11 @@ int vg_cli_stream(const struct vg_cli_opts *o)
 			}
 		}
 	}
+	if (gpu) {
+		err = stream_gpu_start(&s, &agent, &gps, gpu_path);
+		if (err)
+			goto cleanup;
+	}
 	err = stream_metrics_serve(&s, &agent);
 	if (err)
 		goto cleanup;
@@ -496,12 +590,15 @@ cleanup:
 		vg_engine_tick(s.engine);	/* the last decisions' reports */
 	vg_engine_free(s.engine);
 	vg_uprobes_release(&ups);
+	vg_gpu_detach(&gps);
+	vg_gpu_flush(s.gpu, boot_ns());	/* the calls since the last records */
 	vg_agent_stop(&agent);
 	vg_workloads_free(s.workloads);
 	vg_detect_free(s.detect);
 	vg_watchlist_release(&wl);
 	stream_metrics_free(&s);
 	vg_sched_free(s.sched);
+	vg_gpu_tracker_free(s.gpu);
 	vg_output_close(&s.out);
 	return err ? VG_EXIT_FAIL : VG_EXIT_OK;
 }

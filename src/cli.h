@@ -45,6 +45,11 @@ struct vg_cli_opts {
 	uint64_t bpf_cmds;		/* bpf sensor: 1 << bpf_cmd to report; 0: every control one */
 	const struct vg_uprobe_spec *uprobes;	/* attached once the sensors are (uprobe sensor) */
 	size_t n_uprobes;
+	/* CUDA driver calls (vigil trace gpu, vigil run --gpu; docs/gpu.md) */
+	bool gpu;			/* attach the GPU sensor to the driver library */
+	bool gpu_required;		/* trace gpu: no library is an error (run: a warning) */
+	const char *gpu_lib;		/* NULL: libcuda.so.1 on the loader's search path */
+	uint64_t gpu_interval_ns;	/* a gpu record per active process each; 0: 1 s */
 	/* policies (vigil run) */
 	bool policies;			/* run the policy engine */
 	char **policy_paths;		/* --policy; none: the embedded default set */

@@ -42,6 +42,13 @@ static const char run_usage[] =
 	"  --block-io              block I/O latency and size histograms; with\n"
 	"  --slow-io-ms MS         an event (kind block) per request this slow (default 10\n"
 	"                          when a policy selects block)\n"
+	"  --gpu                   CUDA driver calls per process (cuLaunchKernel,\n"
+	"                          cuMemAlloc_v2, cuMemFree_v2, cuCtxSynchronize): a gpu\n"
+	"                          record per active process every 10 s, and with --metrics\n"
+	"                          the vigil_gpu_* metrics (docs/gpu.md); without the\n"
+	"                          library: a warning, and the rest runs\n"
+	"  --gpu-lib PATH          with --gpu: the driver library (default libcuda.so.1,\n"
+	"                          found as the dynamic loader would)\n"
 	"  --promote D             move workloads on by themselves: learn for D, then\n"
 	"                          audit for D, then enforce (30s, 10m, 24h)\n"
 	"  --alarm-budget N/D      more than N anomaly reports of a workload within D\n"
@@ -70,7 +77,10 @@ static const char run_usage[] =
 enum { OPT_OUTPUT = 256, OPT_STATS, OPT_BACKEND, OPT_READY, OPT_SHOW, OPT_FLOW_INTERVAL,
        OPT_POLICY, OPT_NO_POLICY, OPT_PROFILE, OPT_ANOMALY_THRESHOLD, OPT_ANOMALY_SCORE, OPT_MODE, OPT_ALERTS, OPT_NET_CGROUP, OPT_XDP, OPT_ACTION_CGROUP,
        OPT_PROMOTE, OPT_BUDGET, OPT_SCHED, OPT_BLOCK_IO, OPT_SLOW_IO, OPT_METRICS,
-       OPT_NO_BPF_STATS };
+       OPT_NO_BPF_STATS, OPT_GPU, OPT_GPU_LIB };
+
+/* vigil run's gpu records: a training job calls the driver all the time */
+#define RUN_GPU_INTERVAL_NS (10 * 1000000000ULL)
 
 static const struct option run_options[] = {
 	{ "format", required_argument, NULL, 'o' },
@@ -97,6 +107,8 @@ static const struct option run_options[] = {
 	{ "alarm-budget", required_argument, NULL, OPT_BUDGET },
 	{ "metrics", required_argument, NULL, OPT_METRICS },
 	{ "no-bpf-stats", no_argument, NULL, OPT_NO_BPF_STATS },
+	{ "gpu", no_argument, NULL, OPT_GPU },
+	{ "gpu-lib", required_argument, NULL, OPT_GPU_LIB },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
 	{},
@@ -257,6 +269,15 @@ static int run(struct vg_cli_opts *o, int argc, char **argv)
 		case OPT_NO_BPF_STATS:
 			o->no_bpf_stats = true;
 			break;
+		case OPT_GPU:
+			o->gpu = true;
+			o->gpu_interval_ns = RUN_GPU_INTERVAL_NS;
+			break;
+		case OPT_GPU_LIB:
+			if (!*optarg)
+				return vg_cli_usage_error(run_usage, "--gpu-lib: empty path");
+			o->gpu_lib = optarg;
+			break;
 		case 'v':
 			vg_log_more_verbose();
 			break;
@@ -274,6 +295,8 @@ static int run(struct vg_cli_opts *o, int argc, char **argv)
 		return vg_cli_usage_error(run_usage, "unexpected argument '%s'", argv[optind]);
 	if (o->no_bpf_stats && !o->metrics_addr)
 		return vg_cli_usage_error(run_usage, "--no-bpf-stats without --metrics");
+	if (o->gpu_lib && !o->gpu)
+		return vg_cli_usage_error(run_usage, "--gpu-lib without --gpu");
 	if (!o->policies && (o->n_policy_paths || o->policy_mode >= 0))
 		return vg_cli_usage_error(run_usage, "--no-policy with --policy or --mode");
 	if (vg_config_default_watches(&o->watches))

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
 /*
- * vigil trace exec|file|priv|net|sched|io|uprobe|bpf - one sensor's events, live, with context.
+ * vigil trace exec|file|priv|net|sched|io|uprobe|bpf|gpu - one sensor's events, live, with context.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -26,6 +26,7 @@ static const char trace_usage[] =
 	"                          [--ret] [--kill-if GUARD | --report-if GUARD] [--rule NAME]\n"
 	"                          [--guard-only] [options]\n"
 	"       vigil trace bpf [--cmd CMD[,CMD...]] [options]\n"
+	"       vigil trace gpu [--lib PATH] [--interval D] [options]\n"
 	"\n"
 	"exec: every successful execve/execveat, with process, user, cgroup and\n"
 	"      container context.\n"
@@ -53,6 +54,10 @@ static const char trace_usage[] =
 	"      instructions), map creations, attachments, links, pins, BTF loads, with\n"
 	"      the result (fd or errno); map reads and updates are not reported\n"
 	"      (docs/bpfwatch.md).\n"
+	"gpu:  once per interval, each process that called the CUDA driver API: calls,\n"
+	"      errors and latency percentiles of cuLaunchKernel, cuMemAlloc_v2, cuMemFree_v2\n"
+	"      and cuCtxSynchronize, bytes allocated and still held (docs/gpu.md); a last\n"
+	"      record when the process exits.  Counted in the kernel, nothing per call.\n"
 	"\n"
 	"  --path PATH        (file) watch PATH: a file, or a directory and everything below it\n"
 	"                     (a trailing '/' or an existing directory); repeatable; default:\n"
@@ -62,7 +67,7 @@ static const char trace_usage[] =
 	"                     (net) also a flow record with close \"open\" and the totals so\n"
 	"                     far every SEC seconds for each connection open that long;\n"
 	"                     0 (default): flows only at close\n"
-	"  --interval D       (sched) summary interval: 1s (default), 500ms, 5s\n"
+	"  --interval D       (sched, gpu) summary interval: 1s (default), 500ms, 5s\n"
 	"  --min-cpu PERCENT  (sched) processes at or above this CPU share (default 1)\n"
 	"  --slow-ms MS       (io) the latency that makes an event (default 10; 0: every I/O)\n"
 	"  --path FILE        (uprobe) the executable or library (path, or a library name)\n"
@@ -80,6 +85,8 @@ static const char trace_usage[] =
 	"                     prog_load, obj_pin, obj_get, prog_attach, prog_detach,\n"
 	"                     raw_tracepoint_open, btf_load, link_create, link_update,\n"
 	"                     enable_stats, link_detach, token_create; repeatable\n"
+	"  --lib PATH         (gpu) the CUDA driver library (default: libcuda.so.1, found as\n"
+	"                     the dynamic loader would); a container's own copy needs its path\n"
 	"  --all-syscalls     (priv) also report credentials changed by any other syscall\n"
 	"                     (unshare, setgroups, prctl, ...); hooks every syscall of every\n"
 	"                     process: about 100-150 ns more per syscall\n"
@@ -98,7 +105,7 @@ enum {
 	OPT_PID = 256, OPT_COMM, OPT_EXE, OPT_CONTAINER, OPT_OUTPUT, OPT_BACKEND, OPT_READY,
 	OPT_PATH, OPT_ALL, OPT_ALL_SYSCALLS, OPT_FLOW_INTERVAL, OPT_INTERVAL, OPT_MIN_CPU,
 	OPT_SLOW_MS, OPT_SYMBOL, OPT_OFFSET, OPT_ARG, OPT_RET, OPT_KILL_IF, OPT_REPORT_IF, OPT_RULE,
-	OPT_GUARD_ONLY, OPT_CMD,
+	OPT_GUARD_ONLY, OPT_CMD, OPT_LIB,
 };
 
 static const struct option trace_options[] = {
@@ -126,6 +133,7 @@ static const struct option trace_options[] = {
 	{ "rule", required_argument, NULL, OPT_RULE },
 	{ "guard-only", no_argument, NULL, OPT_GUARD_ONLY },
 	{ "cmd", required_argument, NULL, OPT_CMD },
+	{ "lib", required_argument, NULL, OPT_LIB },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
 	{},
@@ -161,6 +169,12 @@ static int trace_target(const char *name, struct vg_cli_opts *o)
 	} else if (!strcmp(name, "bpf")) {
 		o->filter.kinds = VG_KIND_BIT(VG_EV_BPF);
 		o->sensors = VG_SENSOR_PROCESS | VG_SENSOR_BPF;
+	} else if (!strcmp(name, "gpu")) {
+		/* the sensor bit is added once the library is found (cli.c) */
+		o->filter.kinds = VG_KIND_BIT(VG_EV_GPU);
+		o->sensors = VG_SENSOR_PROCESS;
+		o->gpu = true;
+		o->gpu_required = true;
 	} else {
 		return -1;
 	}
@@ -237,6 +251,7 @@ static int parse(int argc, char **argv, struct vg_cli_opts *o)
 	bool is_io = o->sensors & VG_SENSOR_BLOCK;
 	bool is_uprobe = o->sensors & VG_SENSOR_UPROBE;
 	bool is_bpf = o->sensors & VG_SENSOR_BPF;
+	bool is_gpu = o->gpu;
 	struct vg_uprobe_spec *up = (struct vg_uprobe_spec *)o->uprobes;
 	int64_t ms;
 	uint32_t v;
@@ -338,13 +353,24 @@ static int parse(int argc, char **argv, struct vg_cli_opts *o)
 							  optarg);
 			break;
 		case OPT_INTERVAL:
-			if (!is_sched)
-				return vg_cli_usage_error(trace_usage, "--interval: only for 'trace sched'");
+			if (!is_sched && !is_gpu)
+				return vg_cli_usage_error(trace_usage,
+							  "--interval: only for 'trace sched' and 'trace gpu'");
 			ms = vg_cli_parse_duration_ms(optarg);
 			if (ms < 100)
 				return vg_cli_usage_error(trace_usage, "--interval: '%s' is not a duration "
 							  "of at least 100ms", optarg);
-			o->sched_interval_ns = (uint64_t)ms * 1000000ULL;
+			if (is_gpu)
+				o->gpu_interval_ns = (uint64_t)ms * 1000000ULL;
+			else
+				o->sched_interval_ns = (uint64_t)ms * 1000000ULL;
+			break;
+		case OPT_LIB:
+			if (!is_gpu)
+				return vg_cli_usage_error(trace_usage, "--lib: only for 'trace gpu'");
+			if (!*optarg)
+				return vg_cli_usage_error(trace_usage, "--lib: empty path");
+			o->gpu_lib = optarg;
 			break;
 		case OPT_MIN_CPU:
 			if (!is_sched)

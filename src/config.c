@@ -67,6 +67,10 @@ void vg_config_print(FILE *f, const struct vg_cli_opts *o)
 		fprintf(f, "    flows: tcp, one record at close (no periodic updates)\n");
 	if (o->sensors & VG_SENSOR_BPF)
 		fprintf(f, "  bpf:\n    events: [%s]\n", vg_bpf_reported_cmds_str());
+	if (o->gpu)
+		fprintf(f, "  gpu:\n    library: %s\n    interval_s: %llu\n",
+			o->gpu_lib ? o->gpu_lib : "libcuda.so.1",
+			(unsigned long long)(o->gpu_interval_ns / 1000000000ULL));
 	fprintf(f, "output:\n");
 	fprintf(f, "  format: %s\n", o->fmt == VG_FMT_JSON ? "json" : "text");
 	fprintf(f, "  file: %s\n", o->output_path ? o->output_path : "stdout");

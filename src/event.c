@@ -30,6 +30,7 @@ static const struct event_type_info event_types[VG_EV_TYPE_MAX] = {
 	[VG_EV_UPROBE] = { "uprobe", VG_UPROBE_VERSION, sizeof(struct vg_uprobe),
 			    sizeof(struct vg_uprobe) },
 	[VG_EV_BPF] = { "bpf", VG_BPF_VERSION, sizeof(struct vg_bpf), sizeof(struct vg_bpf) },
+	[VG_EV_GPU] = { "gpu", VG_GPU_VERSION, sizeof(struct vg_gpu), sizeof(struct vg_gpu) },
 };
 
 const char *vg_event_kind(uint16_t type)

@@ -78,6 +78,7 @@ struct vg_event_view {
 		const struct vg_sched *sched;
 		const struct vg_uprobe *uprobe;
 		const struct vg_bpf *bpf;
+		const struct vg_gpu *gpu;
 	};
 };
 

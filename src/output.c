@@ -15,6 +15,7 @@
 #include "names.h"
 #include "output.h"
 #include "fim.h"
+#include "gpu.h"
 #include "policy.h"
 #include "sensor.h"
 #include "vigil/uprobe.h"
@@ -680,6 +681,39 @@ static void json_sched(struct vg_buf *b, const struct vg_event_view *ev)
 	vg_buf_adds(b, "]}");
 }
 
+static void json_gpu(struct vg_buf *b, const struct vg_event_view *ev)
+{
+	const struct vg_gpu *g = ev->gpu;
+
+	json_key(b, "gpu");
+	vg_buf_addc(b, '{');
+	json_u64(b, "interval_ns", g->interval_ns);
+	json_bool(b, "exited", g->flags & VG_GPU_EXITED);
+	json_key(b, "functions");
+	vg_buf_addc(b, '{');
+	for (unsigned int i = 0; i < VG_GPU_FNS; i++) {
+		const struct vg_gpu_calls *c = &g->fn[i];
+
+		json_key(b, vg_gpu_fn_name(i));
+		vg_buf_addc(b, '{');
+		json_u64(b, "calls", c->calls);
+		json_u64(b, "errors", c->errors);
+		json_u64(b, "latency_ns", c->latency_ns);
+		json_u64(b, "p50_ns", c->p50_ns);
+		json_u64(b, "p99_ns", c->p99_ns);
+		json_u64(b, "max_ns", c->max_ns);
+		vg_buf_addc(b, '}');
+	}
+	vg_buf_addc(b, '}');
+	json_u64(b, "alloc_bytes", g->alloc_bytes);
+	json_u64(b, "alloc_failed_bytes", g->alloc_failed_bytes);
+	json_key(b, "allocated_bytes");
+	vg_buf_addf(b, "%" PRId64, (int64_t)g->allocated_bytes);
+	json_key(b, "allocations");
+	vg_buf_addf(b, "%" PRId64, (int64_t)g->allocations);
+	vg_buf_addc(b, '}');
+}
+
 static void json_detail(struct vg_buf *b, const struct vg_event_view *ev)
 {
 	switch (ev->hdr->type) {
@@ -746,6 +780,9 @@ static void json_detail(struct vg_buf *b, const struct vg_event_view *ev)
 		break;
 	case VG_EV_BPF:
 		json_bpf(b, ev);
+		break;
+	case VG_EV_GPU:
+		json_gpu(b, ev);
 		break;
 	}
 }
@@ -856,6 +893,27 @@ static void text_bpf(struct vg_buf *b, const struct vg_bpf *r)
 	vg_buf_addf(b, " result=%" PRId64, (int64_t)r->result);
 	if (err)
 		vg_buf_addf(b, " (%s)", err);
+}
+
+/* " cuLaunchKernel=5 cuMemAlloc_v2=4/1err ... alloc_bytes=N allocated_bytes=N [exited]":
+ * calls (and errors) of each function called in the interval, its p99 */
+static void text_gpu(struct vg_buf *b, const struct vg_gpu *g)
+{
+	for (unsigned int i = 0; i < VG_GPU_FNS; i++) {
+		const struct vg_gpu_calls *c = &g->fn[i];
+
+		if (!c->calls)
+			continue;
+		vg_buf_addf(b, " %s=%" PRIu64, vg_gpu_fn_name(i), (uint64_t)c->calls);
+		if (c->errors)
+			vg_buf_addf(b, "/%" PRIu64 "err", (uint64_t)c->errors);
+		if (c->p99_ns)
+			vg_buf_addf(b, "(p99<=%" PRIu64 "us)", (uint64_t)c->p99_ns / 1000);
+	}
+	vg_buf_addf(b, " alloc_bytes=%" PRIu64 " allocated_bytes=%" PRId64,
+		    (uint64_t)g->alloc_bytes, (int64_t)g->allocated_bytes);
+	if (g->flags & VG_GPU_EXITED)
+		vg_buf_adds(b, " exited");
 }
 
 /* " tcp 10.0.0.1:4242 -> [::1]:80" (or " unix path=...") */
@@ -1018,6 +1076,9 @@ static void render_text(struct vg_buf *b, const struct vg_event_view *ev)
 		break;
 	case VG_EV_BPF:
 		text_bpf(b, ev->bpf);
+		break;
+	case VG_EV_GPU:
+		text_gpu(b, ev->gpu);
 		break;
 	}
 	text_cstr(b, "parent_exe", p->parent_exe);

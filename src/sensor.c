@@ -103,6 +103,8 @@ static unsigned int program_sensor(const char *name)
 		return VG_SENSOR_SYSCOUNT;
 	if (has_prefix(name, "vg_bpfw_"))
 		return VG_SENSOR_BPF;
+	if (has_prefix(name, "vg_gpu_"))
+		return VG_SENSOR_GPU;
 	return VG_SENSOR_PROCESS;
 }
 
@@ -159,6 +161,14 @@ static void select_programs(struct vigil_bpf *skel, unsigned int sensors, enum v
 	bpf_map__set_autocreate(skel->maps.vg_up_scratch, sensors & VG_SENSOR_UPROBE);
 	bpf_program__set_autoattach(skel->progs.vg_up_entry, false);
 	bpf_program__set_autoattach(skel->progs.vg_up_return, false);
+	/* attached to the CUDA driver library (src/gpu.c) */
+	bpf_map__set_autocreate(skel->maps.vg_gpu_procs, sensors & VG_SENSOR_GPU);
+	bpf_map__set_autocreate(skel->maps.vg_gpu_allocs, sensors & VG_SENSOR_GPU);
+	bpf_map__set_autocreate(skel->maps.vg_gpu_inflight, sensors & VG_SENSOR_GPU);
+	bpf_map__set_autocreate(skel->maps.vg_gpu_drops, sensors & VG_SENSOR_GPU);
+	bpf_object__for_each_program(prog, skel->obj)
+		if (has_prefix(bpf_program__name(prog), "vg_gpu_"))
+			bpf_program__set_autoattach(prog, false);
 }
 
 static int configure(struct vigil_bpf *skel, const struct vg_sensor_opts *o)
@@ -386,6 +396,32 @@ void vg_sensor_uprobe(const struct vg_sensor *s, struct vg_up_sensor *u)
 	u->probes = on ? bpf_map__fd(s->skel->maps.vg_up_probes) : -1;
 	u->entry = on ? s->skel->progs.vg_up_entry : NULL;
 	u->ret = on ? s->skel->progs.vg_up_return : NULL;
+}
+
+void vg_sensor_gpu(const struct vg_sensor *s, struct vg_gpu_sensor *g)
+{
+	struct vigil_bpf *k = s->skel;
+	bool on = bpf_program__autoload(k->progs.vg_gpu_launch_entry);
+	struct bpf_program *entry[VG_GPU_FN_MAX] = {
+		[VG_GPU_LAUNCH_KERNEL] = k->progs.vg_gpu_launch_entry,
+		[VG_GPU_MEM_ALLOC] = k->progs.vg_gpu_alloc_entry,
+		[VG_GPU_MEM_FREE] = k->progs.vg_gpu_free_entry,
+		[VG_GPU_CTX_SYNC] = k->progs.vg_gpu_sync_entry,
+	};
+	struct bpf_program *ret[VG_GPU_FN_MAX] = {
+		[VG_GPU_LAUNCH_KERNEL] = k->progs.vg_gpu_launch_ret,
+		[VG_GPU_MEM_ALLOC] = k->progs.vg_gpu_alloc_ret,
+		[VG_GPU_MEM_FREE] = k->progs.vg_gpu_free_ret,
+		[VG_GPU_CTX_SYNC] = k->progs.vg_gpu_sync_ret,
+	};
+
+	g->procs = on ? bpf_map__fd(k->maps.vg_gpu_procs) : -1;
+	g->allocs = on ? bpf_map__fd(k->maps.vg_gpu_allocs) : -1;
+	g->drops = on ? bpf_map__fd(k->maps.vg_gpu_drops) : -1;
+	for (int i = 0; i < VG_GPU_FN_MAX; i++) {
+		g->entry[i] = on ? entry[i] : NULL;
+		g->ret[i] = on ? ret[i] : NULL;
+	}
 }
 
 int vg_sensor_flow_update(struct vg_sensor *s)

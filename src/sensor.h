@@ -13,6 +13,7 @@
 #include <stdint.h>
 
 #include "vigil/event.h"
+#include "vigil/gpu.h"
 
 enum vg_attach_backend {
 	VG_BACKEND_AUTO = 0,	/* tp_btf, falling back to raw_tp */
@@ -39,6 +40,9 @@ enum vg_sensor_set {
 					 * passes it: only `vigil top` loads it) */
 	VG_SENSOR_BPF = 1 << 10,	/* vg_bpfw_*: bpf(2) control commands of other
 					 * processes (only bpf() calls pass it) */
+	/* 1 << 11, 1 << 12: reserved */
+	VG_SENSOR_GPU = 1 << 13,	/* vg_gpu_*: CUDA driver calls per process (attached on
+					 * demand to libcuda, src/gpu.h) */
 };
 
 struct vg_sensor_opts {
@@ -134,6 +138,15 @@ struct vg_up_sensor {
 	struct bpf_program *ret;	/* vg_up_return */
 };
 void vg_sensor_uprobe(const struct vg_sensor *s, struct vg_up_sensor *u);
+
+/* The GPU driver sensor's maps (include/vigil/gpu.h) and its entry and
+ * return programs by enum vg_gpu_fn; -1 / NULL when not loaded. */
+struct vg_gpu_sensor {
+	int procs, allocs, drops;	/* vg_gpu_procs, vg_gpu_allocs, vg_gpu_drops */
+	struct bpf_program *entry[VG_GPU_FN_MAX];
+	struct bpf_program *ret[VG_GPU_FN_MAX];
+};
+void vg_sensor_gpu(const struct vg_sensor *s, struct vg_gpu_sensor *g);
 
 const char *vg_backend_name(enum vg_attach_backend b);
 const char *vg_loss_reason_name(enum vg_loss_reason r);

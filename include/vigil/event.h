@@ -38,6 +38,8 @@ enum vg_event_type {
 	VG_EV_SCHED = 12,	/* user space: a process's CPU and run-queue summary (src/sched_sampler.h) */
 	VG_EV_UPROBE = 13,	/* a probed user-space function was entered or returned */
 	VG_EV_BPF = 14,		/* a bpf(2) control command (load, create, attach, pin) returned */
+	/* 15, 16: reserved */
+	VG_EV_GPU = 17,		/* user space: a process's CUDA driver calls in an interval (src/gpu.h) */
 	VG_EV_TYPE_MAX,
 };
 
@@ -56,6 +58,7 @@ enum vg_event_type {
 #define VG_SCHED_VERSION	1
 #define VG_UPROBE_VERSION	1
 #define VG_BPF_VERSION	1
+#define VG_GPU_VERSION	1
 
 /*
  * Why an event, or part of one, did not reach user space.  Counted per CPU
@@ -557,6 +560,43 @@ struct vg_bpf {
 	char path[VG_BPF_PATH_LEN];	/* NUL-terminated */
 };
 
+/* ---- gpu (include/vigil/gpu.h has the aggregates) ------------------------ */
+
+#define VG_GPU_FNS	4	/* = VG_GPU_FN_MAX: cuLaunchKernel, cuMemAlloc_v2, cuMemFree_v2,
+				 * cuCtxSynchronize, in that order */
+
+enum vg_gpu_flags {
+	VG_GPU_EXITED = 1 << 0,		/* the process exited: its last record */
+};
+
+/* One function's calls in the interval. */
+struct vg_gpu_calls {
+	__u64 calls;		/* returns */
+	__u64 errors;		/* of which CUresult != 0 */
+	__u64 latency_ns;	/* entry to return, summed over the timed calls */
+	__u64 p50_ns, p99_ns, max_ns;	/* of the timed calls: upper bounds of log2
+					 * microsecond buckets; 0: none timed */
+};
+
+/*
+ * gpu: made by user space (src/gpu.c) from the kernel's aggregates, once per
+ * interval for each process that called the CUDA driver API in it, and a
+ * last one (VG_GPU_EXITED) when such a process exits.  task = the process
+ * (pid, parent, uids, comm, cgroup as the kernel saw them at its first call).
+ */
+struct vg_gpu {
+	struct vg_event_hdr hdr;
+	__u64 interval_ns;	/* since the process's previous record (the first: since the
+				 * process started, or since vigil attached if later) */
+	struct vg_gpu_calls fn[VG_GPU_FNS];
+	__u64 alloc_bytes;	/* cuMemAlloc_v2: bytes of the successful calls in the interval */
+	__u64 alloc_failed_bytes;	/* ... bytes asked for by the failed ones */
+	__s64 allocated_bytes;	/* now: tracked allocations not freed (since vigil attached) */
+	__s64 allocations;	/* how many */
+	__u32 flags;		/* enum vg_gpu_flags */
+	__u32 _pad;
+};
+
 #define VG_FILE_FIXED_SIZE	((__u32)__builtin_offsetof(struct vg_file, path))
 #define VG_FILE_NEW_PATH_OFF	((__u32)__builtin_offsetof(struct vg_file, new_path))
 #define VG_EXEC_FIXED_SIZE	((__u32)__builtin_offsetof(struct vg_exec, args))
@@ -586,5 +626,6 @@ _Static_assert(sizeof(struct vg_uprobe) == 96 + 24 + 48 + 24 + 6 * 64 + 2 * 64,
 	       "vg_uprobe layout changed");
 _Static_assert(sizeof(struct vg_bpf) == 96 + 16 + 64 + VG_BPF_NAME_LEN + VG_BPF_PATH_LEN,
 	       "vg_bpf layout changed");
+_Static_assert(sizeof(struct vg_gpu) == 96 + 8 + VG_GPU_FNS * 48 + 40, "vg_gpu layout changed");
 
 #endif /* VIGIL_EVENT_H */

@@ -85,6 +85,12 @@ expect trace_bpf_cmd_not_reported 2 \
 expect trace_bpf_cmd_unknown 2 "--cmd: 'prog_lod' is not a reported command" \
 	"$VIGIL" trace bpf --cmd prog_lod
 expect trace_cmd_not_bpf 2 "--cmd: only for 'trace bpf'" "$VIGIL" trace exec --cmd prog_load
+expect trace_lib_not_gpu 2 "--lib: only for 'trace gpu'" "$VIGIL" trace exec --lib /x
+expect trace_gpu_bad_interval 2 "--interval: '10ms' is not a duration of at least 100ms" \
+	"$VIGIL" trace gpu --interval 10ms
+expect run_gpu_lib_without_gpu 2 "--gpu-lib without --gpu" "$VIGIL" run --gpu-lib /x
+expect trace_gpu_no_library 1 "^vigil: error: cannot trace GPU driver calls: '/nonexistent/libcuda.so.1' not found" \
+	"$VIGIL" trace gpu --lib /nonexistent/libcuda.so.1
 expect run_unknown_flag 2 "unknown option '-x'" "$VIGIL" run -x
 expect trace_flow_interval_not_net 2 "--flow-interval: only for 'trace net'" "$VIGIL" trace exec --flow-interval 1
 expect trace_flow_interval_bad 2 "'1s' is not a number of seconds" "$VIGIL" trace net --flow-interval 1s
