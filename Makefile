@@ -150,7 +150,10 @@ $(BUILD)/tests/bpf/%: tests/bpf/%.c $(wildcard tests/bpf/*.h) $(LIB_OBJS) $(HDRS
 # (test_flame); clang, because gcc 12 leaves them out of leaf functions.
 $(BUILD)/tests/bpf/progs/%: tests/bpf/progs/%.c
 	@mkdir -p $(@D)
-	$(CLANG) -g -O1 -fno-omit-frame-pointer -mno-omit-leaf-frame-pointer -Wall -Wextra -Werror $< -o $@
+	$(CLANG) -g -O1 -fno-omit-frame-pointer -mno-omit-leaf-frame-pointer -Wall -Wextra -Werror $< -o $@ $(PROG_LDLIBS)
+
+# tls_peer calls OpenSSL's read/write functions (test_tls)
+$(BUILD)/tests/bpf/progs/tls_peer: PROG_LDLIBS := -lssl -lcrypto
 
 $(BUILD)/tests/bpf/progs/lib%.so: tests/bpf/progs/lib%.c
 	@mkdir -p $(@D)
@@ -162,6 +165,7 @@ $(BUILD)/tests/bpf/progs/libfakecuda.so: SO_LDFLAGS = -Wl,-soname,libcuda.so.1
 $(BUILD)/tests/bpf/test_flame: | $(BPFT_PROGS)
 $(BUILD)/tests/bpf/test_uprobe: | $(BPFT_PROGS) $(BPFT_LIBS)
 $(BUILD)/tests/bpf/test_gpu: | $(BPFT_PROGS) $(BPFT_LIBS)
+$(BUILD)/tests/bpf/test_tls: | $(BPFT_PROGS)
 
 # Sources once with coverage instrumentation, each target linked against them.
 $(BUILD)/fuzz/obj/%.o: src/%.c $(HDRS) $(SKEL)

@@ -27,3 +27,6 @@ echo
 echo
 "$BENCH/bpfwatch.sh" | tee "$BENCH/results/$STAMP-bpfwatch.txt"
 "$BENCH/gpu.sh" | tee "$BENCH/results/$STAMP-gpu.txt"
+"$BENCH/uprobe.sh" | tee "$BENCH/results/$STAMP-uprobe.txt"
+echo
+"$BENCH/tls.sh" | tee "$BENCH/results/$STAMP-tls.txt"

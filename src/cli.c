@@ -24,6 +24,7 @@
 #include "metrics_gpu.h"
 #include "metrics_http.h"
 #include "metrics_sched.h"
+#include "preset.h"
 
 #define DEFAULT_WAKEUP_BYTES (256 * 1024)
 
@@ -105,6 +106,37 @@ int vg_cli_push(char ***v, size_t *n, char *s)
 	nv[(*n)++] = s;
 	*v = nv;
 	return 0;
+}
+
+int vg_cli_parse_tls_bytes(const char *s, uint32_t *out)
+{
+	if (vg_cli_parse_u32(s, out) || *out < 1 || *out > VG_TLS_DATA_LEN)
+		return -EINVAL;
+	return 0;
+}
+
+/* The TLS and shell presets, once their sensors are loaded. */
+static int stream_presets(const struct vg_cli_opts *o, struct vg_agent *agent,
+			  unsigned int sensors, struct vg_presets *p)
+{
+	struct vg_preset_sensor ps;
+	int err = 0;
+
+	vg_sensor_presets(&agent->sensor, &ps);
+	/* --pid: the uprobes themselves in that process only, so that no other
+	 * process takes the breakpoint traps */
+	p->pid = o->filter.pid ? (int)o->filter.pid : -1;
+	if (sensors & VG_SENSOR_TLS) {
+		err = vg_presets_tls(p, &ps, (const char *const *)o->tls_libs, o->n_tls_libs);
+		if (err)
+			return err;
+		vg_warn("tls: the output holds the first %u bytes of every TLS read and write "
+			"(passwords, tokens, personal data): protect it like the traffic itself",
+			o->tls_max_bytes ? o->tls_max_bytes : VG_TLS_DATA_DEFAULT);
+	}
+	if (sensors & VG_SENSOR_SHELL)
+		err = vg_presets_shell(p, &ps, (const char *const *)o->shell_paths, o->n_shell_paths);
+	return err;
 }
 
 int64_t vg_cli_parse_duration_ms(const char *s)
@@ -404,6 +436,7 @@ int vg_cli_stream(const struct vg_cli_opts *o)
 	struct vg_gpu_probes gps = { 0 };
 	char gpu_path[PATH_MAX];
 	bool gpu = false;
+	struct vg_presets presets;
 	bool file_all = o->file_all;
 	struct vg_agent_opts ao = {
 		.sensor = {
@@ -418,6 +451,7 @@ int vg_cli_stream(const struct vg_cli_opts *o)
 			.flow_update_s = o->flow_interval_s,
 			.block_slow_ns = o->block_slow_ns,
 			.bpf_cmds = o->bpf_cmds,
+			.tls_max_bytes = o->tls_max_bytes,
 		},
 		.watches = o->watches.n ? &o->watches : NULL,
 		.fim = o->fim,
@@ -432,6 +466,7 @@ int vg_cli_stream(const struct vg_cli_opts *o)
 
 	vg_watchlist_init(&wl);
 	vg_uprobes_init(&ups);
+	vg_presets_init(&presets);
 	err = vg_output_open(&s.out, o->output_path, o->fmt);
 	if (err) {
 		vg_error("cannot open output '%s': %s", o->output_path, strerror(-err));
@@ -570,6 +605,11 @@ int vg_cli_stream(const struct vg_cli_opts *o)
 		if (err)
 			goto cleanup;
 	}
+	if (ao.sensor.sensors & (VG_SENSOR_TLS | VG_SENSOR_SHELL)) {
+		err = stream_presets(o, &agent, ao.sensor.sensors, &presets);
+		if (err)
+			goto cleanup;
+	}
 	err = stream_metrics_serve(&s, &agent);
 	if (err)
 		goto cleanup;
@@ -592,6 +632,7 @@ cleanup:
 	vg_uprobes_release(&ups);
 	vg_gpu_detach(&gps);
 	vg_gpu_flush(s.gpu, boot_ns());	/* the calls since the last records */
+	vg_presets_release(&presets);
 	vg_agent_stop(&agent);
 	vg_workloads_free(s.workloads);
 	vg_detect_free(s.detect);

@@ -50,6 +50,12 @@ struct vg_cli_opts {
 	bool gpu_required;		/* trace gpu: no library is an error (run: a warning) */
 	const char *gpu_lib;		/* NULL: libcuda.so.1 on the loader's search path */
 	uint64_t gpu_interval_ns;	/* a gpu record per active process each; 0: 1 s */
+	/* presets (src/preset.h): attached with VG_SENSOR_TLS / VG_SENSOR_SHELL in sensors */
+	char **tls_libs;		/* libssl files; none: the default ones that exist */
+	size_t n_tls_libs;
+	uint32_t tls_max_bytes;		/* plaintext bytes per event; 0: VG_TLS_DATA_DEFAULT */
+	char **shell_paths;		/* bash files; none: /bin/bash */
+	size_t n_shell_paths;
 	/* policies (vigil run) */
 	bool policies;			/* run the policy engine */
 	char **policy_paths;		/* --policy; none: the embedded default set */
@@ -83,6 +89,9 @@ int vg_cli_parse_u32(const char *s, uint32_t *out);
 
 /* Append s to an array of n strings (grown with realloc); -1 when out of memory. */
 int vg_cli_push(char ***v, size_t *n, char *s);
+
+/* --max-bytes N of the TLS preset: 1 to VG_TLS_DATA_LEN; -EINVAL otherwise. */
+int vg_cli_parse_tls_bytes(const char *s, uint32_t *out);
 
 /* "90", "90s", "500ms", "5m", "2h" -> milliseconds (positive); -1 on junk. */
 int64_t vg_cli_parse_duration_ms(const char *s);

@@ -49,6 +49,16 @@ static const char run_usage[] =
 	"                          library: a warning, and the rest runs\n"
 	"  --gpu-lib PATH          with --gpu: the driver library (default libcuda.so.1,\n"
 	"                          found as the dynamic loader would)\n"
+	"  --tls                   TLS plaintext (kind tls): OpenSSL reads and writes in\n"
+	"                          every process, first 256 bytes each, with the socket\n"
+	"                          (docs/tls.md; the output then holds secrets)\n"
+	"  --tls-lib PATH          a libssl to probe (repeatable; implies --tls; default:\n"
+	"                          the system's libssl.so.3 and libssl.so.1.1)\n"
+	"  --tls-max-bytes N       plaintext bytes per TLS event, 1 to 4096 (implies --tls)\n"
+	"  --shell                 interactive bash command lines (kind shell) with tty\n"
+	"                          and login uid\n"
+	"  --shell-bash PATH       a bash binary to probe (repeatable; implies --shell;\n"
+	"                          default /bin/bash)\n"
 	"  --promote D             move workloads on by themselves: learn for D, then\n"
 	"                          audit for D, then enforce (30s, 10m, 24h)\n"
 	"  --alarm-budget N/D      more than N anomaly reports of a workload within D\n"
@@ -77,7 +87,8 @@ static const char run_usage[] =
 enum { OPT_OUTPUT = 256, OPT_STATS, OPT_BACKEND, OPT_READY, OPT_SHOW, OPT_FLOW_INTERVAL,
        OPT_POLICY, OPT_NO_POLICY, OPT_PROFILE, OPT_ANOMALY_THRESHOLD, OPT_ANOMALY_SCORE, OPT_MODE, OPT_ALERTS, OPT_NET_CGROUP, OPT_XDP, OPT_ACTION_CGROUP,
        OPT_PROMOTE, OPT_BUDGET, OPT_SCHED, OPT_BLOCK_IO, OPT_SLOW_IO, OPT_METRICS,
-       OPT_NO_BPF_STATS, OPT_GPU, OPT_GPU_LIB };
+       OPT_NO_BPF_STATS, OPT_GPU, OPT_GPU_LIB, OPT_TLS, OPT_TLS_LIB, OPT_TLS_MAX_BYTES,
+       OPT_SHELL, OPT_SHELL_BASH };
 
 /* vigil run's gpu records: a training job calls the driver all the time */
 #define RUN_GPU_INTERVAL_NS (10 * 1000000000ULL)
@@ -109,6 +120,11 @@ static const struct option run_options[] = {
 	{ "no-bpf-stats", no_argument, NULL, OPT_NO_BPF_STATS },
 	{ "gpu", no_argument, NULL, OPT_GPU },
 	{ "gpu-lib", required_argument, NULL, OPT_GPU_LIB },
+	{ "tls", no_argument, NULL, OPT_TLS },
+	{ "tls-lib", required_argument, NULL, OPT_TLS_LIB },
+	{ "tls-max-bytes", required_argument, NULL, OPT_TLS_MAX_BYTES },
+	{ "shell", no_argument, NULL, OPT_SHELL },
+	{ "shell-bash", required_argument, NULL, OPT_SHELL_BASH },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
 	{},
@@ -127,6 +143,8 @@ int cmd_run(int argc, char **argv)
 	ret = run(&o, argc, argv);
 	free(o.policy_paths);
 	free(o.xdp_ifaces);
+	free(o.tls_libs);
+	free(o.shell_paths);
 	vg_watchlist_release(&o.watches);
 	return ret;
 }
@@ -198,6 +216,33 @@ static int run(struct vg_cli_opts *o, int argc, char **argv)
 			break;
 		case OPT_BLOCK_IO:
 			o->sensors = (o->sensors ? o->sensors : VG_SENSOR_ALL) | VG_SENSOR_BLOCK;
+			break;
+		case OPT_TLS_LIB:
+			if (!*optarg)
+				return vg_cli_usage_error(run_usage, "--tls-lib: empty path");
+			if (vg_cli_push(&o->tls_libs, &o->n_tls_libs, optarg))
+				return VG_EXIT_FAIL;
+			/* fall through */
+		case OPT_TLS:
+			o->sensors = (o->sensors ? o->sensors : VG_SENSOR_ALL) | VG_SENSOR_TLS;
+			o->filter.kinds |= VG_KIND_BIT(VG_EV_TLS);
+			break;
+		case OPT_TLS_MAX_BYTES:
+			if (vg_cli_parse_tls_bytes(optarg, &o->tls_max_bytes))
+				return vg_cli_usage_error(run_usage, "--tls-max-bytes: '%s' is not a "
+							  "number from 1 to %d", optarg, VG_TLS_DATA_LEN);
+			o->sensors = (o->sensors ? o->sensors : VG_SENSOR_ALL) | VG_SENSOR_TLS;
+			o->filter.kinds |= VG_KIND_BIT(VG_EV_TLS);
+			break;
+		case OPT_SHELL_BASH:
+			if (!*optarg)
+				return vg_cli_usage_error(run_usage, "--shell-bash: empty path");
+			if (vg_cli_push(&o->shell_paths, &o->n_shell_paths, optarg))
+				return VG_EXIT_FAIL;
+			/* fall through */
+		case OPT_SHELL:
+			o->sensors = (o->sensors ? o->sensors : VG_SENSOR_ALL) | VG_SENSOR_SHELL;
+			o->filter.kinds |= VG_KIND_BIT(VG_EV_SHELL);
 			break;
 		case OPT_SLOW_IO: {
 			uint32_t ms;

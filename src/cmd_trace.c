@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
 /*
- * vigil trace exec|file|priv|net|sched|io|uprobe|bpf|gpu - one sensor's events, live, with context.
+ * vigil trace exec|file|priv|net|sched|io|uprobe|bpf|gpu|tls|shell - one sensor's events,
+ * live, with context.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -27,6 +28,8 @@ static const char trace_usage[] =
 	"                          [--guard-only] [options]\n"
 	"       vigil trace bpf [--cmd CMD[,CMD...]] [options]\n"
 	"       vigil trace gpu [--lib PATH] [--interval D] [options]\n"
+	"       vigil trace tls [--lib PATH]... [--max-bytes N] [options]\n"
+	"       vigil trace shell [--bash PATH]... [options]\n"
 	"\n"
 	"exec: every successful execve/execveat, with process, user, cgroup and\n"
 	"      container context.\n"
@@ -58,6 +61,12 @@ static const char trace_usage[] =
 	"      errors and latency percentiles of cuLaunchKernel, cuMemAlloc_v2, cuMemFree_v2\n"
 	"      and cuCtxSynchronize, bytes allocated and still held (docs/gpu.md); a last\n"
 	"      record when the process exits.  Counted in the kernel, nothing per call.\n"
+	"tls:  the plaintext of OpenSSL's SSL_read/SSL_write (and _ex) calls in every\n"
+	"      process that maps libssl: direction, length, the first --max-bytes bytes,\n"
+	"      the socket (fd, addresses, ports) and the process (docs/tls.md).  The\n"
+	"      output holds secrets: protect it like the traffic.\n"
+	"shell: every command line an interactive bash reads (readline), with its\n"
+	"      terminal, login uid and audit session.\n"
 	"\n"
 	"  --path PATH        (file) watch PATH: a file, or a directory and everything below it\n"
 	"                     (a trailing '/' or an existing directory); repeatable; default:\n"
@@ -87,6 +96,11 @@ static const char trace_usage[] =
 	"                     enable_stats, link_detach, token_create; repeatable\n"
 	"  --lib PATH         (gpu) the CUDA driver library (default: libcuda.so.1, found as\n"
 	"                     the dynamic loader would); a container's own copy needs its path\n"
+	"                     (tls) a libssl to probe (repeatable: a container's copy, e.g.\n"
+	"                     /proc/PID/root/usr/lib/...); default: the system's libssl.so.3\n"
+	"                     and libssl.so.1.1\n"
+	"  --max-bytes N      (tls) plaintext bytes captured per call, 1 to 4096 (default 256)\n"
+	"  --bash PATH        (shell) a bash binary to probe (repeatable); default /bin/bash\n"
 	"  --all-syscalls     (priv) also report credentials changed by any other syscall\n"
 	"                     (unshare, setgroups, prctl, ...); hooks every syscall of every\n"
 	"                     process: about 100-150 ns more per syscall\n"
@@ -105,7 +119,7 @@ enum {
 	OPT_PID = 256, OPT_COMM, OPT_EXE, OPT_CONTAINER, OPT_OUTPUT, OPT_BACKEND, OPT_READY,
 	OPT_PATH, OPT_ALL, OPT_ALL_SYSCALLS, OPT_FLOW_INTERVAL, OPT_INTERVAL, OPT_MIN_CPU,
 	OPT_SLOW_MS, OPT_SYMBOL, OPT_OFFSET, OPT_ARG, OPT_RET, OPT_KILL_IF, OPT_REPORT_IF, OPT_RULE,
-	OPT_GUARD_ONLY, OPT_CMD, OPT_LIB,
+	OPT_GUARD_ONLY, OPT_CMD, OPT_LIB, OPT_MAX_BYTES, OPT_BASH,
 };
 
 static const struct option trace_options[] = {
@@ -134,6 +148,8 @@ static const struct option trace_options[] = {
 	{ "guard-only", no_argument, NULL, OPT_GUARD_ONLY },
 	{ "cmd", required_argument, NULL, OPT_CMD },
 	{ "lib", required_argument, NULL, OPT_LIB },
+	{ "max-bytes", required_argument, NULL, OPT_MAX_BYTES },
+	{ "bash", required_argument, NULL, OPT_BASH },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
 	{},
@@ -175,6 +191,12 @@ static int trace_target(const char *name, struct vg_cli_opts *o)
 		o->sensors = VG_SENSOR_PROCESS;
 		o->gpu = true;
 		o->gpu_required = true;
+	} else if (!strcmp(name, "tls")) {
+		o->filter.kinds = VG_KIND_BIT(VG_EV_TLS);
+		o->sensors = VG_SENSOR_PROCESS | VG_SENSOR_TLS;
+	} else if (!strcmp(name, "shell")) {
+		o->filter.kinds = VG_KIND_BIT(VG_EV_SHELL);
+		o->sensors = VG_SENSOR_PROCESS | VG_SENSOR_SHELL;
 	} else {
 		return -1;
 	}
@@ -252,6 +274,8 @@ static int parse(int argc, char **argv, struct vg_cli_opts *o)
 	bool is_uprobe = o->sensors & VG_SENSOR_UPROBE;
 	bool is_bpf = o->sensors & VG_SENSOR_BPF;
 	bool is_gpu = o->gpu;
+	bool is_tls = o->sensors & VG_SENSOR_TLS;
+	bool is_shell = o->sensors & VG_SENSOR_SHELL;
 	struct vg_uprobe_spec *up = (struct vg_uprobe_spec *)o->uprobes;
 	int64_t ms;
 	uint32_t v;
@@ -322,6 +346,21 @@ static int parse(int argc, char **argv, struct vg_cli_opts *o)
 			o->bpf_cmds |= mask;
 			break;
 		}
+		case OPT_MAX_BYTES:
+			if (!is_tls)
+				return vg_cli_usage_error(trace_usage, "--max-bytes: only for 'trace tls'");
+			if (vg_cli_parse_tls_bytes(optarg, &o->tls_max_bytes))
+				return vg_cli_usage_error(trace_usage, "--max-bytes: '%s' is not a number "
+							  "from 1 to %d", optarg, VG_TLS_DATA_LEN);
+			break;
+		case OPT_BASH:
+			if (!is_shell)
+				return vg_cli_usage_error(trace_usage, "--bash: only for 'trace shell'");
+			if (!*optarg)
+				return vg_cli_usage_error(trace_usage, "--bash: empty path");
+			if (vg_cli_push(&o->shell_paths, &o->n_shell_paths, optarg))
+				return VG_EXIT_FAIL;
+			break;
 		case OPT_PATH:
 			if (is_uprobe) {
 				up->path = optarg;
@@ -366,11 +405,15 @@ static int parse(int argc, char **argv, struct vg_cli_opts *o)
 				o->sched_interval_ns = (uint64_t)ms * 1000000ULL;
 			break;
 		case OPT_LIB:
-			if (!is_gpu)
-				return vg_cli_usage_error(trace_usage, "--lib: only for 'trace gpu'");
+			if (!is_gpu && !is_tls)
+				return vg_cli_usage_error(trace_usage, "--lib: only for 'trace gpu' and "
+							  "'trace tls'");
 			if (!*optarg)
 				return vg_cli_usage_error(trace_usage, "--lib: empty path");
-			o->gpu_lib = optarg;
+			if (is_gpu)
+				o->gpu_lib = optarg;
+			else if (vg_cli_push(&o->tls_libs, &o->n_tls_libs, optarg))
+				return VG_EXIT_FAIL;
 			break;
 		case OPT_MIN_CPU:
 			if (!is_sched)
@@ -446,5 +489,7 @@ int cmd_trace(int argc, char **argv)
 	else if (err < 0)
 		err = VG_EXIT_OK;	/* --help */
 	vg_watchlist_release(&o.watches);
+	free(o.tls_libs);
+	free(o.shell_paths);
 	return err;
 }

@@ -71,6 +71,20 @@ void vg_config_print(FILE *f, const struct vg_cli_opts *o)
 		fprintf(f, "  gpu:\n    library: %s\n    interval_s: %llu\n",
 			o->gpu_lib ? o->gpu_lib : "libcuda.so.1",
 			(unsigned long long)(o->gpu_interval_ns / 1000000000ULL));
+	if (o->sensors & VG_SENSOR_TLS) {
+		fprintf(f, "  tls:\n");
+		fprintf(f, "    max_bytes: %u\n",
+			o->tls_max_bytes ? o->tls_max_bytes : VG_TLS_DATA_DEFAULT);
+		fprintf(f, "    libraries:%s\n", o->n_tls_libs ? "" : " default");
+		for (size_t i = 0; i < o->n_tls_libs; i++)
+			fprintf(f, "      - %s\n", o->tls_libs[i]);
+	}
+	if (o->sensors & VG_SENSOR_SHELL) {
+		fprintf(f, "  shell:\n");
+		fprintf(f, "    bash:%s\n", o->n_shell_paths ? "" : " /bin/bash");
+		for (size_t i = 0; i < o->n_shell_paths; i++)
+			fprintf(f, "      - %s\n", o->shell_paths[i]);
+	}
 	fprintf(f, "output:\n");
 	fprintf(f, "  format: %s\n", o->fmt == VG_FMT_JSON ? "json" : "text");
 	fprintf(f, "  file: %s\n", o->output_path ? o->output_path : "stdout");

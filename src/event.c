@@ -31,6 +31,9 @@ static const struct event_type_info event_types[VG_EV_TYPE_MAX] = {
 			    sizeof(struct vg_uprobe) },
 	[VG_EV_BPF] = { "bpf", VG_BPF_VERSION, sizeof(struct vg_bpf), sizeof(struct vg_bpf) },
 	[VG_EV_GPU] = { "gpu", VG_GPU_VERSION, sizeof(struct vg_gpu), sizeof(struct vg_gpu) },
+	[VG_EV_TLS] = { "tls", VG_TLS_VERSION, VG_TLS_FIXED_SIZE, sizeof(struct vg_tls) },
+	[VG_EV_SHELL] = { "shell", VG_SHELL_VERSION, VG_SHELL_FIXED_SIZE + 1,
+			   sizeof(struct vg_shell) },
 };
 
 const char *vg_event_kind(uint16_t type)
@@ -109,6 +112,37 @@ static int check_bpf(const struct vg_bpf *b, const char **why)
 	return 0;
 }
 
+/* A known op and function; the record ends right after data_len bytes. */
+static int check_tls(const struct vg_tls *t, size_t size, const char **why)
+{
+	if ((t->op != VG_TLS_READ && t->op != VG_TLS_WRITE) || t->func == 0 ||
+	    t->func >= VG_TLS_FN_MAX) {
+		*why = "tls: unknown op or function";
+		return -EINVAL;
+	}
+	if (t->data_len > VG_TLS_DATA_LEN || t->data_len > t->len ||
+	    VG_TLS_FIXED_SIZE + t->data_len != size) {
+		*why = "tls: data_len does not match the record size";
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* The record ends right after line's NUL; tty terminated. */
+static int check_shell(const struct vg_shell *sh, size_t size, const char **why)
+{
+	if (sh->line_len >= VG_SHELL_LINE_LEN || VG_SHELL_FIXED_SIZE + sh->line_len + 1u != size ||
+	    sh->line[sh->line_len] != '\0') {
+		*why = "shell: line_len does not match the record size";
+		return -EINVAL;
+	}
+	if (!memchr(sh->tty, '\0', sizeof(sh->tty))) {
+		*why = "shell: tty not terminated";
+		return -EINVAL;
+	}
+	return 0;
+}
+
 /* A known op; unix_path (which may end the record early) within it. */
 static int check_net(const struct vg_net *n, size_t size, const char **why)
 {
@@ -160,6 +194,10 @@ int vg_event_check(const void *rec, size_t size, const char **why)
 		return check_uprobe(rec, why);
 	if (hdr->type == VG_EV_BPF)
 		return check_bpf(rec, why);
+	if (hdr->type == VG_EV_TLS)
+		return check_tls(rec, size, why);
+	if (hdr->type == VG_EV_SHELL)
+		return check_shell(rec, size, why);
 	if (hdr->type == VG_EV_FLOW && ((const struct vg_flow *)rec)->close > VG_FLOW_CLOSE_OTHER) {
 		*why = "flow: unknown close reason";
 		return -EINVAL;

@@ -79,6 +79,8 @@ struct vg_event_view {
 		const struct vg_uprobe *uprobe;
 		const struct vg_bpf *bpf;
 		const struct vg_gpu *gpu;
+		const struct vg_tls *tls;
+		const struct vg_shell *shell;
 	};
 };
 

@@ -109,3 +109,17 @@ void vg_json_cstr(struct vg_buf *b, const char *s)
 	else
 		vg_json_str(b, s, strlen(s));
 }
+
+bool vg_json_lossless(const char *str, size_t len)
+{
+	const unsigned char *s = (const unsigned char *)str;
+	size_t i = 0, n;
+
+	while (i < len) {
+		n = utf8_seq_len(s + i, len - i);
+		if (!n)
+			return false;
+		i += n;
+	}
+	return true;
+}

@@ -14,6 +14,7 @@
 #ifndef VIGIL_JSON_H
 #define VIGIL_JSON_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include "buf.h"
 
@@ -22,5 +23,9 @@ void vg_json_str(struct vg_buf *b, const char *s, size_t len);
 
 /* Same for a NUL-terminated string; NULL appends `null`. */
 void vg_json_cstr(struct vg_buf *b, const char *s);
+
+/* Does vg_json_str() keep all `len` bytes (valid UTF-8: nothing becomes
+ * \ufffd; control characters are escaped, not lost)? */
+bool vg_json_lossless(const char *s, size_t len);
 
 #endif /* VIGIL_JSON_H */

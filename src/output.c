@@ -17,6 +17,7 @@
 #include "fim.h"
 #include "gpu.h"
 #include "policy.h"
+#include "preset.h"
 #include "sensor.h"
 #include "vigil/uprobe.h"
 #include "bpfwatch.h"
@@ -656,6 +657,84 @@ static void json_bpf(struct vg_buf *b, const struct vg_event_view *ev)
 	vg_buf_addc(b, '}');
 }
 
+static void json_hex(struct vg_buf *b, const char *data, size_t len)
+{
+	vg_buf_addc(b, '"');
+	for (size_t i = 0; i < len; i++)
+		vg_buf_addf(b, "%02x", (unsigned char)data[i]);
+	vg_buf_addc(b, '"');
+}
+
+static void json_fd(struct vg_buf *b, int fd)
+{
+	json_key(b, "fd");
+	if (fd >= 0)
+		vg_buf_addf(b, "%d", fd);
+	else
+		vg_buf_adds(b, "null");
+}
+
+/* "data" is the plaintext as a JSON string; when that cannot hold every
+ * byte (not valid UTF-8: binary protocols) "data_hex" has them exactly. */
+static void json_tls(struct vg_buf *b, const struct vg_event_view *ev)
+{
+	const struct vg_tls *t = ev->tls;
+	uint32_t n = t->data_len < VG_TLS_DATA_LEN ? t->data_len : VG_TLS_DATA_LEN;
+	char fb[16];
+
+	json_key(b, "tls");
+	vg_buf_addc(b, '{');
+	json_str_or_null(b, "op", vg_tls_op_name(t->op));
+	json_str_or_null(b, "function", vg_tls_func_name(t->func));
+	json_key(b, "ret");
+	vg_buf_addf(b, "%d", t->ret);
+	json_u64(b, "len", t->len);
+	json_u64(b, "captured", n);
+	json_bool(b, "truncated", t->flags & VG_TLS_TRUNCATED);
+	json_key(b, "data");
+	vg_json_str(b, t->data, n);
+	json_key(b, "data_hex");
+	if (vg_json_lossless(t->data, n))
+		vg_buf_adds(b, "null");
+	else
+		json_hex(b, t->data, n);
+	json_bool(b, "data_unreadable", t->flags & VG_TLS_DATA_UNREADABLE);
+	json_fd(b, t->fd);
+	json_str_or_null(b, "family", vg_family_name(t->family, fb));
+	json_endpoint(b, "saddr", "sport", t->family, t->saddr, t->sport);
+	json_endpoint(b, "daddr", "dport", t->family, t->daddr, t->dport);
+	json_bool(b, "socket_cached", t->flags & VG_TLS_SOCK_CACHED);
+	json_key(b, "ssl");
+	vg_buf_addf(b, "\"0x%" PRIx64 "\"", (uint64_t)t->ssl);
+	json_u64(b, "duration_ns", t->duration_ns);
+	vg_buf_addc(b, '}');
+}
+
+static void json_shell(struct vg_buf *b, const struct vg_event_view *ev)
+{
+	const struct vg_shell *sh = ev->shell;
+	const struct vg_task_ctx *t = &sh->hdr.task;
+	char tty[VG_SHELL_TTY_LEN + 8];
+
+	json_key(b, "shell");
+	vg_buf_addc(b, '{');
+	json_key(b, "line");
+	vg_json_str(b, sh->line, sh->line_len < VG_SHELL_LINE_LEN ? sh->line_len : 0);
+	json_bool(b, "line_truncated", sh->flags & VG_SHELL_LINE_TRUNCATED);
+	json_str_or_null(b, "tty", vg_tty_display(sh->tty, tty, sizeof(tty)));
+	json_key(b, "loginuid");
+	if (t->loginuid == UINT32_MAX)
+		vg_buf_adds(b, "null");
+	else
+		vg_buf_addf(b, "%" PRIu32, t->loginuid);
+	json_key(b, "sessionid");
+	if (sh->sessionid == UINT32_MAX)
+		vg_buf_adds(b, "null");
+	else
+		vg_buf_addf(b, "%" PRIu32, sh->sessionid);
+	vg_buf_addc(b, '}');
+}
+
 static void json_sched(struct vg_buf *b, const struct vg_event_view *ev)
 {
 	const struct vg_sched *r = ev->sched;
@@ -783,6 +862,12 @@ static void json_detail(struct vg_buf *b, const struct vg_event_view *ev)
 		break;
 	case VG_EV_GPU:
 		json_gpu(b, ev);
+		break;
+	case VG_EV_TLS:
+		json_tls(b, ev);
+		break;
+	case VG_EV_SHELL:
+		json_shell(b, ev);
 		break;
 	}
 }
@@ -933,6 +1018,40 @@ static void text_endpoints(struct vg_buf *b, uint16_t family, uint16_t proto, co
 		    p ? p : "-", s, sp, d, dp);
 }
 
+/* " write SSL_write len=22 fd=3 127.0.0.1:50000 -> 127.0.0.1:4433 data=..." */
+static void text_tls(struct vg_buf *b, const struct vg_tls *t)
+{
+	char s[INET6_ADDRSTRLEN], d[INET6_ADDRSTRLEN];
+
+	vg_buf_addf(b, " %s %s len=%u", vg_tls_op_name(t->op) ?: "?",
+		    vg_tls_func_name(t->func) ?: "?", t->len);
+	if (t->fd >= 0)
+		vg_buf_addf(b, " fd=%d", t->fd);
+	if (is_inet(t->family)) {
+		addr_str(t->family, t->saddr, s);
+		addr_str(t->family, t->daddr, d);
+		vg_buf_addf(b, t->family == AF_INET6 ? " [%s]:%u -> [%s]:%u" : " %s:%u -> %s:%u",
+			    s, t->sport, d, t->dport);
+	}
+	vg_buf_adds(b, " data=");
+	text_str(b, t->data, t->data_len < VG_TLS_DATA_LEN ? t->data_len : VG_TLS_DATA_LEN);
+	if (t->flags & VG_TLS_TRUNCATED)
+		vg_buf_adds(b, "...");
+}
+
+static void text_shell(struct vg_buf *b, const struct vg_shell *sh)
+{
+	char tty[VG_SHELL_TTY_LEN + 8];
+
+	text_cstr(b, "tty", vg_tty_display(sh->tty, tty, sizeof(tty)));
+	if (sh->hdr.task.loginuid != UINT32_MAX)
+		vg_buf_addf(b, " loginuid=%" PRIu32, sh->hdr.task.loginuid);
+	vg_buf_adds(b, " line=");
+	text_str(b, sh->line, sh->line_len < VG_SHELL_LINE_LEN ? sh->line_len : 0);
+	if (sh->flags & VG_SHELL_LINE_TRUNCATED)
+		vg_buf_adds(b, "...");
+}
+
 static void text_net(struct vg_buf *b, const struct vg_net *n)
 {
 	const char *err = n->result < 0 && n->result > -4096 ? strerrorname_np((int)-n->result) : NULL;
@@ -1079,6 +1198,12 @@ static void render_text(struct vg_buf *b, const struct vg_event_view *ev)
 		break;
 	case VG_EV_GPU:
 		text_gpu(b, ev->gpu);
+		break;
+	case VG_EV_TLS:
+		text_tls(b, ev->tls);
+		break;
+	case VG_EV_SHELL:
+		text_shell(b, ev->shell);
 		break;
 	}
 	text_cstr(b, "parent_exe", p->parent_exe);

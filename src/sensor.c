@@ -105,7 +105,20 @@ static unsigned int program_sensor(const char *name)
 		return VG_SENSOR_BPF;
 	if (has_prefix(name, "vg_gpu_"))
 		return VG_SENSOR_GPU;
+	if (has_prefix(name, "vg_tls_"))
+		return VG_SENSOR_TLS;
+	if (has_prefix(name, "vg_shell_"))
+		return VG_SENSOR_SHELL;
 	return VG_SENSOR_PROCESS;
+}
+
+/* Does the kernel have this tracepoint?  (tracefs is mounted by then) */
+static bool have_tracepoint(const char *category, const char *name)
+{
+	char path[256];
+
+	snprintf(path, sizeof(path), "/sys/kernel/tracing/events/%s/%s", category, name);
+	return access(path, F_OK) == 0;
 }
 
 /*
@@ -116,8 +129,13 @@ static unsigned int program_sensor(const char *name)
  * even created otherwise (kernels before 5.11 have none).
  */
 static void select_programs(struct vigil_bpf *skel, unsigned int sensors, enum vg_attach_backend b,
-			    bool priv_all_syscalls, bool flow_updates)
+			    bool priv_all_syscalls, bool flow_updates, bool tls_syscalls)
 {
+	/* the TLS sensor learns sockets from the sock tracepoints (v6.3+), else
+	 * from the read/write syscalls (bpf/tls/tls.bpf.c) */
+	bool tls_sock_tp = (sensors & VG_SENSOR_TLS) && !tls_syscalls &&
+			   have_tracepoint("sock", "sock_send_length") &&
+			   have_tracepoint("sock", "sock_recv_length");
 	struct bpf_program *prog;
 
 	bpf_object__for_each_program(prog, skel->obj) {
@@ -128,6 +146,10 @@ static void select_programs(struct vigil_bpf *skel, unsigned int sensors, enum v
 			load = load && priv_all_syscalls;
 		if (!strcmp(name, "vg_net_flow_iter"))
 			load = load && flow_updates;
+		if (has_prefix(name, "vg_tls_sock_"))
+			load = load && tls_sock_tp;
+		else if (has_prefix(name, "vg_tls_sys_"))
+			load = load && !tls_sock_tp;
 		if (has_suffix(name, "_btf"))
 			load = load && b == VG_BACKEND_TP_BTF;
 		else if (has_suffix(name, "_raw"))
@@ -169,6 +191,15 @@ static void select_programs(struct vigil_bpf *skel, unsigned int sensors, enum v
 	bpf_object__for_each_program(prog, skel->obj)
 		if (has_prefix(bpf_program__name(prog), "vg_gpu_"))
 			bpf_program__set_autoattach(prog, false);
+	/* presets: uprobes attached per library / binary (src/preset.c); the
+	 * TLS sys_enter programs attach with the sensor */
+	bpf_map__set_autocreate(skel->maps.vg_tls_calls, sensors & VG_SENSOR_TLS);
+	bpf_map__set_autocreate(skel->maps.vg_tls_socks, sensors & VG_SENSOR_TLS);
+	bpf_map__set_autocreate(skel->maps.vg_tls_scratch, sensors & VG_SENSOR_TLS);
+	bpf_program__set_autoattach(skel->progs.vg_tls_entry, false);
+	bpf_program__set_autoattach(skel->progs.vg_tls_return, false);
+	bpf_map__set_autocreate(skel->maps.vg_shell_scratch, sensors & VG_SENSOR_SHELL);
+	bpf_program__set_autoattach(skel->progs.vg_shell_readline, false);
 }
 
 static int configure(struct vigil_bpf *skel, const struct vg_sensor_opts *o)
@@ -193,6 +224,10 @@ static int configure(struct vigil_bpf *skel, const struct vg_sensor_opts *o)
 		return vg_error("bpf sensor: commands %#llx are not control commands",
 				(unsigned long long)(o->bpf_cmds & ~VG_BPF_CMDS_CONTROL)), -EINVAL;
 	skel->rodata->vg_bpfw_cmds = o->bpf_cmds ? o->bpf_cmds : VG_BPF_CMDS_CONTROL;
+	if (o->tls_max_bytes > VG_TLS_DATA_LEN)
+		return vg_error("TLS capture of %u bytes: at most %d", o->tls_max_bytes,
+				VG_TLS_DATA_LEN), -EINVAL;
+	skel->rodata->vg_tls_max_bytes = o->tls_max_bytes ? o->tls_max_bytes : VG_TLS_DATA_DEFAULT;
 	if (o->filter_comm)
 		strncpy((char *)skel->rodata->vg_filter_comm, o->filter_comm,
 			sizeof(skel->rodata->vg_filter_comm) - 1);
@@ -231,7 +266,7 @@ static struct vigil_bpf *try_load(const struct vg_sensor_opts *o, enum vg_attach
 		return NULL;
 	}
 	select_programs(skel, o->sensors ? o->sensors : VG_SENSOR_ALL, b, o->priv_all_syscalls,
-			o->flow_update_s > 0);
+			o->flow_update_s > 0, o->tls_syscalls);
 	*err = configure(skel, o);
 	if (!*err)
 		*err = vigil_bpf__load(skel);
@@ -422,6 +457,16 @@ void vg_sensor_gpu(const struct vg_sensor *s, struct vg_gpu_sensor *g)
 		g->entry[i] = on ? entry[i] : NULL;
 		g->ret[i] = on ? ret[i] : NULL;
 	}
+}
+
+void vg_sensor_presets(const struct vg_sensor *s, struct vg_preset_sensor *p)
+{
+	bool tls = bpf_program__autoload(s->skel->progs.vg_tls_entry);
+	bool shell = bpf_program__autoload(s->skel->progs.vg_shell_readline);
+
+	p->tls_entry = tls ? s->skel->progs.vg_tls_entry : NULL;
+	p->tls_return = tls ? s->skel->progs.vg_tls_return : NULL;
+	p->shell_return = shell ? s->skel->progs.vg_shell_readline : NULL;
 }
 
 int vg_sensor_flow_update(struct vg_sensor *s)

@@ -40,7 +40,11 @@ enum vg_sensor_set {
 					 * passes it: only `vigil top` loads it) */
 	VG_SENSOR_BPF = 1 << 10,	/* vg_bpfw_*: bpf(2) control commands of other
 					 * processes (only bpf() calls pass it) */
-	/* 1 << 11, 1 << 12: reserved */
+	VG_SENSOR_TLS = 1 << 11,	/* vg_tls_*: OpenSSL plaintext (uprobes attached on
+					 * demand, src/preset.h; every socket send/receive
+					 * passes a sock tracepoint program while loaded) */
+	VG_SENSOR_SHELL = 1 << 12,	/* vg_shell_*: bash command lines (uretprobe attached
+					 * on demand, src/preset.h) */
 	VG_SENSOR_GPU = 1 << 13,	/* vg_gpu_*: CUDA driver calls per process (attached on
 					 * demand to libcuda, src/gpu.h) */
 };
@@ -62,6 +66,11 @@ struct vg_sensor_opts {
 	uint64_t block_slow_ns;		/* block sensor: an event per request this slow; 0: none */
 	uint64_t bpf_cmds;		/* bpf sensor: 1 << enum bpf_cmd of the commands to
 					 * report, within VG_BPF_CMDS_CONTROL; 0: all of those */
+	uint32_t tls_max_bytes;		/* TLS sensor: plaintext bytes per event (1 to
+					 * VG_TLS_DATA_LEN); 0: VG_TLS_DATA_DEFAULT */
+	bool tls_syscalls;		/* TLS sensor: find sockets through the read/write
+					 * syscalls even where the sock tracepoints exist
+					 * (the fallback for kernels before 6.3; tests) */
 	uint32_t flow_update_s;		/* net sensor: "still open" flow records for
 					 * connections this old, when vg_sensor_flow_update
 					 * runs (the agent: every flow_update_s); 0: none */
@@ -147,6 +156,13 @@ struct vg_gpu_sensor {
 	struct bpf_program *ret[VG_GPU_FN_MAX];
 };
 void vg_sensor_gpu(const struct vg_sensor *s, struct vg_gpu_sensor *g);
+/* The TLS and shell presets' uprobe programs; NULL when not loaded. */
+struct vg_preset_sensor {
+	struct bpf_program *tls_entry;		/* vg_tls_entry */
+	struct bpf_program *tls_return;		/* vg_tls_return */
+	struct bpf_program *shell_return;	/* vg_shell_readline */
+};
+void vg_sensor_presets(const struct vg_sensor *s, struct vg_preset_sensor *p);
 
 const char *vg_backend_name(enum vg_attach_backend b);
 const char *vg_loss_reason_name(enum vg_loss_reason r);

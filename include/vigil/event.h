@@ -38,7 +38,8 @@ enum vg_event_type {
 	VG_EV_SCHED = 12,	/* user space: a process's CPU and run-queue summary (src/sched_sampler.h) */
 	VG_EV_UPROBE = 13,	/* a probed user-space function was entered or returned */
 	VG_EV_BPF = 14,		/* a bpf(2) control command (load, create, attach, pin) returned */
-	/* 15, 16: reserved */
+	VG_EV_TLS = 15,		/* TLS plaintext read or written through OpenSSL (bpf/tls/) */
+	VG_EV_SHELL = 16,	/* a command line an interactive bash read (bpf/shell/) */
 	VG_EV_GPU = 17,		/* user space: a process's CUDA driver calls in an interval (src/gpu.h) */
 	VG_EV_TYPE_MAX,
 };
@@ -59,6 +60,8 @@ enum vg_event_type {
 #define VG_UPROBE_VERSION	1
 #define VG_BPF_VERSION	1
 #define VG_GPU_VERSION	1
+#define VG_TLS_VERSION	1
+#define VG_SHELL_VERSION	1
 
 /*
  * Why an event, or part of one, did not reach user space.  Counted per CPU
@@ -597,6 +600,87 @@ struct vg_gpu {
 	__u32 _pad;
 };
 
+
+/* ---- tls (docs/tls.md) ------------------------------------------------ */
+
+#define VG_TLS_DATA_LEN		4096	/* most plaintext bytes one event carries (power of two) */
+#define VG_TLS_DATA_DEFAULT	256	/* bytes captured unless --max-bytes says */
+
+enum vg_tls_op {
+	VG_TLS_READ = 1,	/* plaintext the application received (SSL_read*) */
+	VG_TLS_WRITE,		/* plaintext the application sent (SSL_write*) */
+};
+
+/* The probed function; also each attachment's BPF cookie. */
+enum vg_tls_func {
+	VG_TLS_FN_READ = 1,	/* int SSL_read(SSL *, void *buf, int num) */
+	VG_TLS_FN_READ_EX,	/* int SSL_read_ex(SSL *, void *buf, size_t num, size_t *readbytes) */
+	VG_TLS_FN_WRITE,	/* int SSL_write(SSL *, const void *buf, int num) */
+	VG_TLS_FN_WRITE_EX,	/* int SSL_write_ex(SSL *, const void *buf, size_t num, size_t *written) */
+	VG_TLS_FN_MAX,
+};
+
+enum vg_tls_flags {
+	VG_TLS_TRUNCATED = 1 << 0,	/* len > data_len: only the first bytes are in data */
+	VG_TLS_SOCK_CACHED = 1 << 1,	/* no socket I/O in this call (data already buffered):
+					 * the socket last seen under this SSL * */
+	VG_TLS_DATA_UNREADABLE = 1 << 2,	/* the buffer could not be read (data_len 0) */
+};
+
+/*
+ * tls: one SSL_read/SSL_read_ex/SSL_write/SSL_write_ex call that moved
+ * plaintext, sent at its return.  The socket is the one the calling thread
+ * read or wrote during the call (fd -1, family 0 when none was seen and none
+ * is cached for this SSL *).  Addresses as in vg_net: IPv4 in the first 4
+ * bytes, ports in host order, "s" the local end.  Variable size: the record
+ * ends after data_len bytes of data.
+ */
+struct vg_tls {
+	struct vg_event_hdr hdr;
+	__u64 ssl;		/* the SSL * (one connection within the process) */
+	__u64 duration_ns;	/* function entry to return */
+	__s32 ret;		/* the function's return value */
+	__s32 fd;		/* the socket's fd; -1: unknown */
+	__u32 len;		/* plaintext bytes read or written by the call */
+	__u32 data_len;		/* of which the first data_len are in data */
+	__u8 op;		/* enum vg_tls_op */
+	__u8 func;		/* enum vg_tls_func */
+	__u16 flags;		/* enum vg_tls_flags */
+	__u16 family;		/* AF_INET, AF_INET6, AF_UNIX; 0: unknown */
+	__u16 sport;
+	__u16 dport;
+	__u16 _pad[3];
+	__u8 saddr[16];
+	__u8 daddr[16];
+	char data[VG_TLS_DATA_LEN];
+};
+
+/* ---- shell (docs/tls.md) ---------------------------------------------- */
+
+#define VG_SHELL_LINE_LEN	1024	/* command line bytes, NUL included (power of two) */
+#define VG_SHELL_TTY_LEN	32
+
+enum vg_shell_flags {
+	VG_SHELL_LINE_TRUNCATED = 1 << 0,	/* the line is longer than VG_SHELL_LINE_LEN - 1 */
+};
+
+/*
+ * shell: readline() returned a line to bash (an interactive command line,
+ * as typed, without its newline).  tty is the kernel's name of the
+ * controlling terminal ("pts3", "tty1"; "" without one).  Variable size:
+ * the record ends after line's NUL.
+ */
+struct vg_shell {
+	struct vg_event_hdr hdr;
+	__u32 sessionid;	/* audit session id; (u32)-1: unset */
+	__u16 line_len;		/* bytes in line, without NUL */
+	__u16 flags;		/* enum vg_shell_flags */
+	char tty[VG_SHELL_TTY_LEN];
+	char line[VG_SHELL_LINE_LEN];
+};
+
+#define VG_TLS_FIXED_SIZE	((__u32)__builtin_offsetof(struct vg_tls, data))
+#define VG_SHELL_FIXED_SIZE	((__u32)__builtin_offsetof(struct vg_shell, line))
 #define VG_FILE_FIXED_SIZE	((__u32)__builtin_offsetof(struct vg_file, path))
 #define VG_FILE_NEW_PATH_OFF	((__u32)__builtin_offsetof(struct vg_file, new_path))
 #define VG_EXEC_FIXED_SIZE	((__u32)__builtin_offsetof(struct vg_exec, args))
@@ -622,6 +706,11 @@ _Static_assert(sizeof(struct vg_flow) == 192, "vg_flow layout changed");
 _Static_assert(sizeof(struct vg_priv) == 96 + 40 + 112, "vg_priv layout changed");
 _Static_assert(__builtin_offsetof(struct vg_file, path) == 96 + 80, "vg_file layout changed");
 _Static_assert((VG_FILE_PATH_LEN & (VG_FILE_PATH_LEN - 1)) == 0, "VG_FILE_PATH_LEN must be a power of two");
+_Static_assert(__builtin_offsetof(struct vg_tls, data) == 96 + 80, "vg_tls layout changed");
+_Static_assert((VG_TLS_DATA_LEN & (VG_TLS_DATA_LEN - 1)) == 0, "VG_TLS_DATA_LEN must be a power of two");
+_Static_assert(__builtin_offsetof(struct vg_shell, line) == 96 + 8 + 32, "vg_shell layout changed");
+_Static_assert((VG_SHELL_LINE_LEN & (VG_SHELL_LINE_LEN - 1)) == 0,
+	       "VG_SHELL_LINE_LEN must be a power of two");
 _Static_assert(sizeof(struct vg_uprobe) == 96 + 24 + 48 + 24 + 6 * 64 + 2 * 64,
 	       "vg_uprobe layout changed");
 _Static_assert(sizeof(struct vg_bpf) == 96 + 16 + 64 + VG_BPF_NAME_LEN + VG_BPF_PATH_LEN,

@@ -38,6 +38,7 @@ start_trace() {
 	local out=$1 target=exec
 	shift
 	case ${1:-} in exec|file|priv|net|uprobe|bpf) target=$1; shift ;; esac
+	case ${1:-} in exec|file|priv|net|uprobe|tls|shell) target=$1; shift ;; esac
 	rm -f "$TMP/ready"
 	"$VIGIL" trace "$target" --output "$out" --ready-file "$TMP/ready" "$@" 2>"$TMP/trace.err" &
 	bg_pid=$!
@@ -92,6 +93,29 @@ expect run_gpu_lib_without_gpu 2 "--gpu-lib without --gpu" "$VIGIL" run --gpu-li
 expect trace_gpu_no_library 1 "^vigil: error: cannot trace GPU driver calls: '/nonexistent/libcuda.so.1' not found" \
 	"$VIGIL" trace gpu --lib /nonexistent/libcuda.so.1
 expect run_unknown_flag 2 "unknown option '-x'" "$VIGIL" run -x
+expect trace_lib_not_tls 2 "--lib: only for 'trace gpu' and 'trace tls'" "$VIGIL" trace exec --lib /x.so
+expect trace_max_bytes_not_tls 2 "--max-bytes: only for 'trace tls'" "$VIGIL" trace shell --max-bytes 8
+expect trace_bash_not_shell 2 "--bash: only for 'trace shell'" "$VIGIL" trace tls --bash /bin/bash
+expect trace_tls_max_bytes_zero 2 "--max-bytes: '0' is not a number from 1 to 4096" \
+	"$VIGIL" trace tls --max-bytes 0
+expect trace_tls_max_bytes_too_big 2 "--max-bytes: '4097' is not a number from 1 to 4096" \
+	"$VIGIL" trace tls --max-bytes 4097
+expect trace_tls_lib_empty 2 "--lib: empty path" "$VIGIL" trace tls --lib ''
+expect trace_tls_lib_missing 1 \
+	"^vigil: error: cannot probe '/nonexistent/libssl.so.3': No such file or directory$" \
+	"$VIGIL" trace tls --lib /nonexistent/libssl.so.3 --output /dev/null
+expect trace_tls_lib_not_libssl 1 "cannot probe '/bin/true': no SSL_read symbol" \
+	"$VIGIL" trace tls --lib /bin/true --output /dev/null
+expect trace_shell_not_bash 1 "cannot probe '/bin/true': no readline symbol" \
+	"$VIGIL" trace shell --bash /bin/true --output /dev/null
+expect run_tls_max_bytes_bad 2 "--tls-max-bytes: '9999' is not a number from 1 to 4096" \
+	"$VIGIL" run --tls-max-bytes 9999
+if "$VIGIL" run --tls-lib /opt/x/libssl.so.3 --tls-max-bytes 100 --shell --show-config |
+	tr '\n' ' ' | grep -q 'tls: *max_bytes: 100 *libraries: *- /opt/x/libssl.so.3 *shell: *bash: /bin/bash'; then
+	ok run_tls_shell_config
+else
+	fail run_tls_shell_config "--show-config does not show the tls and shell presets"
+fi
 expect trace_flow_interval_not_net 2 "--flow-interval: only for 'trace net'" "$VIGIL" trace exec --flow-interval 1
 expect trace_flow_interval_bad 2 "'1s' is not a number of seconds" "$VIGIL" trace net --flow-interval 1s
 expect run_bad_mode 2 "--mode: unknown mode 'enforcing' \\(audit or enforce\\)" "$VIGIL" run --mode enforcing
@@ -469,6 +493,65 @@ if start_trace "$TMP/bpf.jsonl" bpf -o json --cmd prog_load; then
 	fi
 else
 	fail $name "vigil trace bpf did not start"
+fi
+
+# ---- trace tls / shell: the presets from the command line ------------------------
+# (tests/bpf/test_tls and test_shell check every field; this checks the wiring,
+# the JSON and the filters)
+name=trace_tls_json
+if [[ ! -x $progs/tls_peer ]]; then
+	fail $name "$progs/tls_peer missing (make integration)"
+elif ! openssl req -x509 -newkey rsa:2048 -nodes -subj /CN=test -days 1 \
+	-keyout "$TMP/key.pem" -out "$TMP/cert.pem" >/dev/null 2>&1; then
+	fail $name "openssl req failed"
+elif start_trace "$TMP/tls.jsonl" tls -o json --max-bytes 8 --exe '*/tls_peer'; then
+	peer=$("$progs/tls_peer" "$TMP/cert.pem" "$TMP/key.pem")
+	cp "$progs/tls_peer" "$TMP/other_peer"	# the same calls from another exe: filtered out
+	"$TMP/other_peer" "$TMP/cert.pem" "$TMP/key.pem" >/dev/null
+	sleep 0.3
+	stop_trace
+	port=${peer##*port=}
+	if ! jq -e -s --argjson port "${port:-0}" '
+		map(select(.kind == "tls")) as $t
+		| ($t | length == 9) and ($t | all(.process.exe | endswith("/tls_peer")))
+		and ($t | map(select(.tls.function == "SSL_write_ex")) | length == 1
+		     and (.[0].tls | .op == "write" and .ret == 1 and .len == 19 and .captured == 8
+			  and .truncated and .data == "vigil-ex" and .data_hex == null
+			  and .family == "ipv6" and .daddr == "::1" and .dport == $port
+			  and (.fd | type) == "number"))
+		and ($t | map(select(.tls.function == "SSL_read" and .tls.len == 4000))
+		     | length == 1 and .[0].tls.socket_cached and .[0].tls.sport == $port)' \
+		"$TMP/tls.jsonl" >/dev/null; then
+		fail $name "unexpected events ($peer): $(grep '"tls"' "$TMP/tls.jsonl" | jq -c '[.process.comm, .tls.function, .tls.len, .tls.data]' | head -12)"
+	elif ! grep -q 'tls: the output holds the first 8 bytes of every TLS read and write' \
+		"$TMP/trace.err"; then
+		fail $name "no warning about plaintext in the output: $(cat "$TMP/trace.err")"
+	else
+		ok $name
+	fi
+else
+	fail $name "vigil trace bpf did not start"
+	fail $name "vigil trace tls did not start"
+fi
+
+name=trace_shell_json
+if start_trace "$TMP/shell.jsonl" shell -o json --comm bash; then
+	(sleep 0.5; echo 'echo vigil-cli-$((40+2))'; sleep 0.5; echo exit) |
+		TERM=dumb script -qc 'bash --norc --noprofile -i' /dev/null >/dev/null 2>&1
+	sleep 0.3
+	stop_trace
+	if ! jq -e -s '
+		map(select(.kind == "shell")) as $s
+		| ($s | map(.shell.line) == ["echo vigil-cli-$((40+2))", "exit"])
+		and ($s | all(.process.comm == "bash" and (.shell.tty | test("^pts/[0-9]+$"))
+			      and .shell.line_truncated == false
+			      and .shell.loginuid == .process.loginuid))' "$TMP/shell.jsonl" >/dev/null; then
+		fail $name "unexpected events: $(grep '"shell"' "$TMP/shell.jsonl" | jq -c .shell)"
+	else
+		ok $name
+	fi
+else
+	fail $name "vigil trace shell did not start"
 fi
 
 # ---- policy check --------------------------------------------------------------
