@@ -110,6 +110,7 @@ static const char *const kind_names[VG_PK_MAX] = {
 	[VG_PK_BLOCK] = "block",
 	[VG_PK_UPROBE] = "uprobe",
 	[VG_PK_BPF] = "bpf",
+	[VG_PK_SHELL] = "shell",
 };
 
 #define KB(k)		VG_POLICY_KIND_BIT(k)
@@ -204,6 +205,7 @@ static const struct sel_key {
 	{ "bpfCommand", VG_SEL_BPF_CMD, false },
 	{ "progType", VG_SEL_PROG_TYPE, false },
 	{ "name", VG_SEL_BPF_NAME, false },	{ "notName", VG_SEL_BPF_NAME, true },
+	{ "line", VG_SEL_LINE, false },		{ "notLine", VG_SEL_LINE, true },
 };
 
 static const struct {
@@ -242,6 +244,7 @@ static const struct {
 	[VG_SEL_BPF_CMD] = { "bpfCommand", KB(VG_PK_BPF), "bpf" },
 	[VG_SEL_PROG_TYPE] = { "progType", KB(VG_PK_BPF), "bpf" },
 	[VG_SEL_BPF_NAME] = { "name", KB(VG_PK_BPF), "bpf" },
+	[VG_SEL_LINE] = { "line", KB(VG_PK_SHELL), "shell" },
 };
 
 /* Fields a message template may name, and in which events they exist. */
@@ -314,6 +317,8 @@ static const struct {
 	{ "bpf.name", KB(VG_PK_BPF) }, { "bpf.insn_cnt", KB(VG_PK_BPF) },
 	{ "bpf.path", KB(VG_PK_BPF) }, { "bpf.result", KB(VG_PK_BPF) },
 	{ "bpf.errno", KB(VG_PK_BPF) },
+	{ "shell.line", KB(VG_PK_SHELL) }, { "shell.tty", KB(VG_PK_SHELL) },
+	{ "shell.sessionid", KB(VG_PK_SHELL) },
 };
 
 static const struct {
@@ -1722,6 +1727,7 @@ static void parse_selector(struct ctx *c, const struct ynode *n, const char *pat
 			ok = collect_strs(c, v, kpath, check_syscall, NULL, &cond.list);
 			break;
 		case VG_SEL_ARGS:
+		case VG_SEL_LINE:
 			ok = parse_args(c, v, kpath, &cond);
 			break;
 		case VG_SEL_UID:

@@ -50,6 +50,7 @@ enum vg_policy_kind {
 	VG_PK_BLOCK,		/* a slow block I/O request, attributed to a process */
 	VG_PK_UPROBE,		/* a call of (or return from) the rule's probed function */
 	VG_PK_BPF,		/* a bpf(2) control command (program load, map create, ...) */
+	VG_PK_SHELL,		/* a command line an interactive bash read (the shell preset) */
 	VG_PK_MAX,
 };
 #define VG_POLICY_KIND_BIT(k) (1u << (k))
@@ -126,6 +127,7 @@ enum vg_policy_field {
 	VG_SEL_BPF_CMD,		/* list: bpf command names (bpfwatch.h) */
 	VG_SEL_PROG_TYPE,	/* list: program type names (prog_load) */
 	VG_SEL_BPF_NAME,	/* str: the program's or map's name (prog_load, map_create) */
+	VG_SEL_LINE,		/* contains / prefix: the shell command line */
 	VG_SEL_MAX,
 };
 

@@ -71,6 +71,8 @@ int vg_policy_event_kind(const struct vg_event_view *ev)
 		return VG_PK_UPROBE;
 	case VG_EV_BPF:
 		return VG_PK_BPF;
+	case VG_EV_SHELL:
+		return VG_PK_SHELL;
 	}
 	return -1;
 }
@@ -185,6 +187,24 @@ static enum tri args_tri(const struct vg_policy_cond *c, const struct vg_proc_vi
 			if (args_at(&a, off, c->contains.v[i], n))
 				return T_YES;
 	}
+	return T_NO;
+}
+
+/* A shell command line: starts with one of the prefixes, or contains one of
+ * the strings (case-sensitive, bytes as typed). */
+static enum tri line_tri(const struct vg_policy_cond *c, const struct vg_shell *sh)
+{
+	size_t len = strnlen(sh->line, sizeof(sh->line));
+
+	for (size_t i = 0; i < c->prefix.n; i++) {
+		size_t n = strlen(c->prefix.v[i]);
+
+		if (n <= len && !memcmp(sh->line, c->prefix.v[i], n))
+			return T_YES;
+	}
+	for (size_t i = 0; i < c->contains.n; i++)
+		if (memmem(sh->line, len, c->contains.v[i], strlen(c->contains.v[i])))
+			return T_YES;
 	return T_NO;
 }
 
@@ -651,6 +671,8 @@ static enum tri cond_tri(const struct vg_policy_cond *c, const struct vg_policy_
 		 * events; returns carry no arguments) */
 		return type == VG_EV_UPROBE ? tri_of(ev->uprobe->flags & VG_UPROBE_GUARD)
 					    : T_UNKNOWN;
+	case VG_SEL_LINE:
+		return type == VG_EV_SHELL ? line_tri(c, ev->shell) : T_UNKNOWN;
 	case VG_SEL_BPF_CMD:
 		return type == VG_EV_BPF ? name_in(&c->list, vg_bpf_cmd_name(ev->bpf->cmd))
 					 : T_UNKNOWN;

@@ -27,6 +27,7 @@
 #include "policy_match.h"
 #include "output.h"
 #include "policy_message.h"
+#include "preset.h"
 #include "vigil/uprobe.h"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
@@ -593,6 +594,22 @@ static bool bpf_field(struct vg_buf *b, const char *f, const struct vg_bpf *r)
 	return false;
 }
 
+/* shell.line (as typed), tty ("pts/3"; none without one), sessionid. */
+static bool shell_field(struct vg_buf *b, const char *f, const struct vg_shell *sh)
+{
+	char tty[VG_SHELL_TTY_LEN + 8];
+
+	if (!strcmp(f, "line")) {
+		vg_buf_add(b, sh->line, strnlen(sh->line, sizeof(sh->line)));
+		return true;
+	}
+	if (!strcmp(f, "tty"))
+		return add_str(b, vg_tty_display(sh->tty, tty, sizeof(tty)));
+	if (!strcmp(f, "sessionid"))
+		return sh->sessionid != UINT32_MAX && add_u64(b, sh->sessionid);
+	return false;
+}
+
 /* The value of a field named by the validator's table into b; false: none. */
 static bool field_value(struct vg_buf *b, const char *name, const struct vg_event_view *ev,
 			const struct vg_policy_msg_ctx *m)
@@ -607,7 +624,7 @@ static bool field_value(struct vg_buf *b, const char *name, const struct vg_even
 		{ "syscall.", VG_EV_SYSCALL }, { "anomaly.", VG_EV_ANOMALY },
 		{ "sched.", VG_EV_SCHED }, { "oom.", VG_EV_OOM }, { "block.", VG_EV_BLOCK },
 		{ "uprobe.", VG_EV_UPROBE },
-		{ "bpf.", VG_EV_BPF },
+		{ "bpf.", VG_EV_BPF }, { "shell.", VG_EV_SHELL },
 	};
 	int kind = vg_policy_event_kind(ev);
 	unsigned int kinds = 0;
@@ -674,6 +691,8 @@ static bool field_value(struct vg_buf *b, const char *name, const struct vg_even
 		return uprobe_field(b, f, ev->uprobe);
 	case VG_EV_BPF:
 		return bpf_field(b, f, ev->bpf);
+	case VG_EV_SHELL:
+		return shell_field(b, f, ev->shell);
 	}
 	return false;
 }

