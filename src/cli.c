@@ -506,6 +506,8 @@ int vg_cli_stream(const struct vg_cli_opts *o)
 			more |= VG_SENSOR_SCHED;
 		if (k & VG_POLICY_KIND_BIT(VG_PK_UPROBE))
 			more |= VG_SENSOR_UPROBE;
+		if (k & VG_POLICY_KIND_BIT(VG_PK_TLS))
+			more |= VG_SENSOR_TLS;		/* libssl (--tls-lib PATH) */
 		if (k & VG_POLICY_KIND_BIT(VG_PK_SHELL))
 			more |= VG_SENSOR_SHELL;	/* bash's readline (--shell-bash PATH) */
 		if (k & VG_POLICY_KIND_BIT(VG_PK_BLOCK)) {

@@ -111,6 +111,7 @@ static const char *const kind_names[VG_PK_MAX] = {
 	[VG_PK_UPROBE] = "uprobe",
 	[VG_PK_BPF] = "bpf",
 	[VG_PK_SHELL] = "shell",
+	[VG_PK_TLS] = "tls",
 };
 
 #define KB(k)		VG_POLICY_KIND_BIT(k)
@@ -118,7 +119,7 @@ static const char *const kind_names[VG_PK_MAX] = {
 #define K_FILE		(((KB(VG_PK_FILE_CHOWN) << 1) - 1) & ~(KB(VG_PK_FILE_OPEN) - 1))
 #define K_SOCK		(KB(VG_PK_CONNECT) | KB(VG_PK_ACCEPT) | KB(VG_PK_BIND) | \
 			 KB(VG_PK_LISTEN) | KB(VG_PK_SENDMSG))
-#define K_NET		(K_SOCK | KB(VG_PK_FLOW) | KB(VG_PK_PACKET))
+#define K_NET		(K_SOCK | KB(VG_PK_FLOW) | KB(VG_PK_PACKET) | KB(VG_PK_TLS))
 #define K_PROC		(K_ALL & ~KB(VG_PK_PACKET))	/* events with a process */
 #define VG_POLICY_STRLEN_MAX	255	/* = VG_UP_GUARD_STR_MAX */
 #define VG_POLICY_UPROBE_DATA	64	/* = VG_UP_DATA_LEN */
@@ -161,6 +162,7 @@ static const char *const severity_names[] = { "low", "medium", "high", "critical
 static const char *const mode_names[] = { "audit", "enforce" };
 static const char *const intent_names[] = { "read", "write", "create", "truncate" };
 static const char *const family_names[] = { "ipv4", "ipv6", "unix" };
+static const char *const direction_names[] = { "read", "write" };
 static const char *const proto_names[] = { "tcp", "udp", "icmp", "icmpv6", "sctp" };
 static const char *const runtime_names[] = { "docker", "containerd", "cri-o", "podman",
 					     "kubernetes" };
@@ -206,6 +208,8 @@ static const struct sel_key {
 	{ "progType", VG_SEL_PROG_TYPE, false },
 	{ "name", VG_SEL_BPF_NAME, false },	{ "notName", VG_SEL_BPF_NAME, true },
 	{ "line", VG_SEL_LINE, false },		{ "notLine", VG_SEL_LINE, true },
+	{ "data", VG_SEL_DATA, false },		{ "notData", VG_SEL_DATA, true },
+	{ "direction", VG_SEL_DIRECTION, false },
 };
 
 static const struct {
@@ -225,11 +229,11 @@ static const struct {
 	[VG_SEL_CGROUP] = { "cgroup", K_PROC, "events with a process (all but packet)" },
 	[VG_SEL_PATH] = { "path", K_FILE, "file kinds" },
 	[VG_SEL_INTENT] = { "intent", KB(VG_PK_FILE_OPEN), "file.open" },
-	[VG_SEL_FAMILY] = { "family", K_NET, "connect, accept, bind, listen, sendmsg, flow, packet" },
+	[VG_SEL_FAMILY] = { "family", K_NET, "connect, accept, bind, listen, sendmsg, flow, packet, tls" },
 	[VG_SEL_PROTOCOL] = { "protocol", K_NET,
-			      "connect, accept, bind, listen, sendmsg, flow, packet" },
-	[VG_SEL_ADDRESS] = { "address", K_NET, "connect, accept, bind, listen, sendmsg, flow, packet" },
-	[VG_SEL_PORT] = { "port", K_NET, "connect, accept, bind, listen, sendmsg, flow, packet" },
+			      "connect, accept, bind, listen, sendmsg, flow, packet, tls" },
+	[VG_SEL_ADDRESS] = { "address", K_NET, "connect, accept, bind, listen, sendmsg, flow, packet, tls" },
+	[VG_SEL_PORT] = { "port", K_NET, "connect, accept, bind, listen, sendmsg, flow, packet, tls" },
 	[VG_SEL_SYSCALL] = { "syscall", KB(VG_PK_SYSCALL), "syscall" },
 	[VG_SEL_SYSCALL_ARGS] = { "syscallArgs", KB(VG_PK_SYSCALL), "syscall" },
 	[VG_SEL_SCORE] = { "score", KB(VG_PK_ANOMALY), "anomaly" },
@@ -245,6 +249,8 @@ static const struct {
 	[VG_SEL_PROG_TYPE] = { "progType", KB(VG_PK_BPF), "bpf" },
 	[VG_SEL_BPF_NAME] = { "name", KB(VG_PK_BPF), "bpf" },
 	[VG_SEL_LINE] = { "line", KB(VG_PK_SHELL), "shell" },
+	[VG_SEL_DATA] = { "data", KB(VG_PK_TLS), "tls" },
+	[VG_SEL_DIRECTION] = { "direction", KB(VG_PK_TLS), "tls" },
 };
 
 /* Fields a message template may name, and in which events they exist. */
@@ -319,6 +325,9 @@ static const struct {
 	{ "bpf.errno", KB(VG_PK_BPF) },
 	{ "shell.line", KB(VG_PK_SHELL) }, { "shell.tty", KB(VG_PK_SHELL) },
 	{ "shell.sessionid", KB(VG_PK_SHELL) },
+	{ "tls.direction", KB(VG_PK_TLS) }, { "tls.function", KB(VG_PK_TLS) },
+	{ "tls.len", KB(VG_PK_TLS) }, { "tls.data", KB(VG_PK_TLS) },
+	{ "tls.daddr", KB(VG_PK_TLS) }, { "tls.dport", KB(VG_PK_TLS) },
 };
 
 static const struct {
@@ -1728,6 +1737,7 @@ static void parse_selector(struct ctx *c, const struct ynode *n, const char *pat
 			break;
 		case VG_SEL_ARGS:
 		case VG_SEL_LINE:
+		case VG_SEL_DATA:
 			ok = parse_args(c, v, kpath, &cond);
 			break;
 		case VG_SEL_UID:
@@ -1756,6 +1766,10 @@ static void parse_selector(struct ctx *c, const struct ynode *n, const char *pat
 		case VG_SEL_PROTOCOL:
 			ok = parse_mask(c, v, kpath, "protocol", proto_names,
 					ARRAY_SIZE(proto_names), &cond.mask);
+			break;
+		case VG_SEL_DIRECTION:
+			ok = parse_mask(c, v, kpath, "direction", direction_names,
+					ARRAY_SIZE(direction_names), &cond.mask);
 			break;
 		case VG_SEL_ADDRESS:
 			ok = collect_strs(c, v, kpath, check_cidr, &cond, NULL);

@@ -51,6 +51,7 @@ enum vg_policy_kind {
 	VG_PK_UPROBE,		/* a call of (or return from) the rule's probed function */
 	VG_PK_BPF,		/* a bpf(2) control command (program load, map create, ...) */
 	VG_PK_SHELL,		/* a command line an interactive bash read (the shell preset) */
+	VG_PK_TLS,		/* TLS plaintext read or written through OpenSSL (the TLS preset) */
 	VG_PK_MAX,
 };
 #define VG_POLICY_KIND_BIT(k) (1u << (k))
@@ -90,6 +91,7 @@ struct vg_policy_ratelimit {
 /* Intent bits of file.open, families and protocols. */
 enum { VG_INTENT_READ = 1 << 0, VG_INTENT_WRITE = 1 << 1, VG_INTENT_CREATE = 1 << 2,
        VG_INTENT_TRUNCATE = 1 << 3 };
+enum { VG_DIR_READ = 1 << 0, VG_DIR_WRITE = 1 << 1 };
 enum { VG_FAMILY_IPV4 = 1 << 0, VG_FAMILY_IPV6 = 1 << 1, VG_FAMILY_UNIX = 1 << 2 };
 enum { VG_PROTO_TCP = 1 << 0, VG_PROTO_UDP = 1 << 1, VG_PROTO_ICMP = 1 << 2,
        VG_PROTO_ICMPV6 = 1 << 3, VG_PROTO_SCTP = 1 << 4 };
@@ -128,6 +130,8 @@ enum vg_policy_field {
 	VG_SEL_PROG_TYPE,	/* list: program type names (prog_load) */
 	VG_SEL_BPF_NAME,	/* str: the program's or map's name (prog_load, map_create) */
 	VG_SEL_LINE,		/* contains / prefix: the shell command line */
+	VG_SEL_DATA,		/* contains / prefix: the captured TLS plaintext */
+	VG_SEL_DIRECTION,	/* mask: VG_DIR_* */
 	VG_SEL_MAX,
 };
 

@@ -73,6 +73,8 @@ int vg_policy_event_kind(const struct vg_event_view *ev)
 		return VG_PK_BPF;
 	case VG_EV_SHELL:
 		return VG_PK_SHELL;
+	case VG_EV_TLS:
+		return VG_PK_TLS;
 	}
 	return -1;
 }
@@ -190,20 +192,18 @@ static enum tri args_tri(const struct vg_policy_cond *c, const struct vg_proc_vi
 	return T_NO;
 }
 
-/* A shell command line: starts with one of the prefixes, or contains one of
- * the strings (case-sensitive, bytes as typed). */
-static enum tri line_tri(const struct vg_policy_cond *c, const struct vg_shell *sh)
+/* Bytes (a shell line, captured TLS plaintext): they start with one of the
+ * condition's prefixes, or contain one of its strings (case-sensitive). */
+static enum tri bytes_tri(const struct vg_policy_cond *c, const char *p, size_t len)
 {
-	size_t len = strnlen(sh->line, sizeof(sh->line));
-
 	for (size_t i = 0; i < c->prefix.n; i++) {
 		size_t n = strlen(c->prefix.v[i]);
 
-		if (n <= len && !memcmp(sh->line, c->prefix.v[i], n))
+		if (n <= len && !memcmp(p, c->prefix.v[i], n))
 			return T_YES;
 	}
 	for (size_t i = 0; i < c->contains.n; i++)
-		if (memmem(sh->line, len, c->contains.v[i], strlen(c->contains.v[i])))
+		if (memmem(p, len, c->contains.v[i], strlen(c->contains.v[i])))
 			return T_YES;
 	return T_NO;
 }
@@ -356,6 +356,15 @@ static bool endpoint_of(const struct vg_event_view *ev, struct endpoint *e)
 		e->protocol = n->protocol > 255 ? 0 : (uint8_t)n->protocol;
 		e->addr = local ? n->saddr : n->daddr;
 		e->port = local ? n->sport : n->dport;
+		return true;
+	}
+	if (ev->hdr->type == VG_EV_TLS) {	/* the peer; unknown when no socket was found */
+		if (!ev->tls->family)
+			return false;
+		e->family = ev->tls->family;
+		e->protocol = IPPROTO_TCP;
+		e->addr = ev->tls->daddr;
+		e->port = ev->tls->dport;
 		return true;
 	}
 	if (ev->hdr->type == VG_EV_FLOW) {
@@ -672,7 +681,18 @@ static enum tri cond_tri(const struct vg_policy_cond *c, const struct vg_policy_
 		return type == VG_EV_UPROBE ? tri_of(ev->uprobe->flags & VG_UPROBE_GUARD)
 					    : T_UNKNOWN;
 	case VG_SEL_LINE:
-		return type == VG_EV_SHELL ? line_tri(c, ev->shell) : T_UNKNOWN;
+		if (type != VG_EV_SHELL)
+			return T_UNKNOWN;
+		return bytes_tri(c, ev->shell->line, strnlen(ev->shell->line, sizeof(ev->shell->line)));
+	case VG_SEL_DATA:
+		if (type != VG_EV_TLS)	/* only the captured bytes are seen */
+			return T_UNKNOWN;
+		return bytes_tri(c, ev->tls->data, ev->tls->data_len < sizeof(ev->tls->data) ?
+						   ev->tls->data_len : sizeof(ev->tls->data));
+	case VG_SEL_DIRECTION:
+		if (type != VG_EV_TLS)
+			return T_UNKNOWN;
+		return tri_of(c->mask & (ev->tls->op == VG_TLS_READ ? VG_DIR_READ : VG_DIR_WRITE));
 	case VG_SEL_BPF_CMD:
 		return type == VG_EV_BPF ? name_in(&c->list, vg_bpf_cmd_name(ev->bpf->cmd))
 					 : T_UNKNOWN;

@@ -594,6 +594,27 @@ static bool bpf_field(struct vg_buf *b, const char *f, const struct vg_bpf *r)
 	return false;
 }
 
+/* tls.direction, function, len, data (the captured bytes; control bytes
+ * escaped by the renderer), daddr, dport (the peer; none when unknown). */
+static bool tls_field(struct vg_buf *b, const char *f, const struct vg_tls *t)
+{
+	if (!strcmp(f, "direction"))
+		return add_str(b, t->op == VG_TLS_READ ? "read" : "write");
+	if (!strcmp(f, "function"))
+		return add_str(b, vg_tls_func_name(t->func));
+	if (!strcmp(f, "len"))
+		return add_u64(b, t->len);
+	if (!strcmp(f, "data")) {
+		vg_buf_add(b, t->data, t->data_len < sizeof(t->data) ? t->data_len : sizeof(t->data));
+		return true;
+	}
+	if (!strcmp(f, "daddr"))
+		return add_addr(b, t->family, t->daddr);
+	if (!strcmp(f, "dport"))
+		return add_port(b, t->family, t->dport);
+	return false;
+}
+
 /* shell.line (as typed), tty ("pts/3"; none without one), sessionid. */
 static bool shell_field(struct vg_buf *b, const char *f, const struct vg_shell *sh)
 {
@@ -625,6 +646,7 @@ static bool field_value(struct vg_buf *b, const char *name, const struct vg_even
 		{ "sched.", VG_EV_SCHED }, { "oom.", VG_EV_OOM }, { "block.", VG_EV_BLOCK },
 		{ "uprobe.", VG_EV_UPROBE },
 		{ "bpf.", VG_EV_BPF }, { "shell.", VG_EV_SHELL },
+		{ "tls.", VG_EV_TLS },
 	};
 	int kind = vg_policy_event_kind(ev);
 	unsigned int kinds = 0;
@@ -693,6 +715,8 @@ static bool field_value(struct vg_buf *b, const char *name, const struct vg_even
 		return bpf_field(b, f, ev->bpf);
 	case VG_EV_SHELL:
 		return shell_field(b, f, ev->shell);
+	case VG_EV_TLS:
+		return tls_field(b, f, ev->tls);
 	}
 	return false;
 }

@@ -631,9 +631,43 @@ test_shell_alert() {
 	[[ -z $errs ]] && ok $name || fail $name "$errs"
 }
 
+# ---- TLS plaintext: a secret written to a peer, seen before encryption ----
+test_tls_leak() {
+	local name=tls_leak out=$TMP/12.jsonl progs r peer port errs=""
+	progs=$(dirname "$VIGIL")/tests/bpf/progs
+	[[ -x $progs/tls_peer ]] || { fail $name "tls_peer not built"; return; }
+	openssl req -x509 -newkey rsa:2048 -nodes -subj /CN=test -days 1 \
+		-keyout "$TMP/key.pem" -out "$TMP/cert.pem" >/dev/null 2>&1 ||
+		{ fail $name "openssl req failed"; return; }
+	policy "$TMP/p12.yaml" tls-leak audit "    - name: plain-write-to-loopback
+      kinds: [tls]
+      selectors:
+        - data: {contains: [plain-write]}
+          direction: [write]
+          address: ['::1']
+      message: \"{process.comm} sent '{tls.data}' ({tls.len} bytes, {tls.function}) to [{tls.daddr}]:{tls.dport}\"
+    - name: never
+      kinds: [tls]
+      selectors:
+        - direction: [read]
+          port: [1]"
+	start_vigil "$out" --policy "$TMP/p12.yaml" || { fail $name "vigil did not start"; return; }
+	peer=$("$progs/tls_peer" "$TMP/cert.pem" "$TMP/key.pem")
+	sleep 0.5
+	stop_vigil
+	port=${peer##*port=}
+	r=$(reports "$out" '.policy == "tls-leak"')
+	(( $(grep -c . <<<"$r") == 1 )) || errs+="$(grep -c . <<<"$r") reports; "
+	jq -e --arg m "tls_peer sent 'vigil-plain-write-pong' (22 bytes, SSL_write) to [::1]:$port" '
+		.rule == "plain-write-to-loopback" and .message == $m and .event.kind == "tls" and
+		.event.tls.op == "write"' <<<"$r" >/dev/null || errs+="report: $r; "
+	grep -q 'the output holds' "$TMP/vigil.err" || errs+="no warning about plaintext; "
+	[[ -z $errs ]] && ok $name || fail $name "$errs ($peer)"
+}
+
 ALL="protected_write netcat_default_alert netcat_kill mysqld_only delete_kill connect_deny
      icmp_drop throttle sched_throttle audit_mode hot_reload refuse_impossible syscall_guard bpf_load_alert
-     uprobe_guard shell_alert"
+     uprobe_guard shell_alert tls_leak"
 for t in ${*:-$ALL}; do
 	"test_$t"
 done

@@ -279,7 +279,7 @@ static void test_policy_several_documents_and_one_bad_one(void **state)
 	d = diags(&s);
 	assert_string_equal(d, "t.yaml:14:49: spec.rules[0].action: action 'kill' is not "
 			    "possible for kind 'exit' (kill applies to exec, fork, file, priv, "
-			    "connect, accept, bind, listen, sendmsg, syscall, anomaly, sched, oom, block, uprobe, bpf, shell)\n");
+			    "connect, accept, bind, listen, sendmsg, syscall, anomaly, sched, oom, block, uprobe, bpf, shell, tls)\n");
 	free(d);
 	vg_policy_set_release(&s);
 }

@@ -52,6 +52,7 @@ struct fx {
 		struct vg_uprobe up;
 		struct vg_bpf bpf;
 		struct vg_shell sh;
+		struct vg_tls tls;
 	} r;
 	struct vg_container ct;
 	struct vg_anomaly_view av;	/* fx_anomaly(): v.anomaly_view */
@@ -300,6 +301,24 @@ static struct fx *fx_bpf(uint32_t cmd)
 		strcpy(f->r.bpf.path, "/sys/fs/bpf/x");
 		break;
 	}
+	return f;
+}
+
+/* SSL_write of DATA to [::1]:8443 (op VG_TLS_WRITE) or an SSL_read of it. */
+static struct fx *fx_tls(uint8_t op, const char *data)
+{
+	struct fx *f = fx_new(VG_EV_TLS);
+	struct vg_tls *t = &f->r.tls;
+
+	t->op = op;
+	t->func = 1;
+	t->fd = 5;
+	t->len = t->data_len = (uint32_t)strlen(data);
+	memcpy(t->data, data, t->data_len);
+	t->family = AF_INET6;
+	t->daddr[15] = 1;
+	t->dport = 8443;
+	t->sport = 40000;
 	return f;
 }
 
@@ -1906,6 +1925,7 @@ static void test_message_every_template_field_renders(void **state)
 	s[n++] = fx_bpf(VG_BPF_LINK_CREATE);
 	s[n++] = fx_bpf(VG_BPF_OBJ_PIN);
 	s[n++] = fx_shell("ls -l");
+	s[n++] = fx_tls(VG_TLS_WRITE, "GET / HTTP/1.1");
 	assert_true(n <= sizeof(s) / sizeof(s[0]));
 
 	for (size_t i = 0; (name = vg_policy_template_field(i, &kinds)); i++) {
@@ -2057,6 +2077,38 @@ static void test_shell_rule_line_and_fields(void **state)
 	free(x);
 }
 
+/* Kind tls: plaintext, direction and the peer's address and port. */
+static void test_tls_rule_data_direction_peer(void **state)
+{
+	struct vg_policy_set s;
+	const struct vg_policy_rule *r;
+	struct fx *w = fx_tls(VG_TLS_WRITE, "password=hunter2"), *rd = fx_tls(VG_TLS_READ,
+		"password=hunter2"), *other = fx_tls(VG_TLS_WRITE, "GET /");
+
+	load_clean(&s, "apiVersion: vigil.dev/v1alpha1\nkind: Policy\n"
+		   "metadata: {name: leak}\nspec:\n  rules:\n"
+		   "    - name: r\n      kinds: [tls]\n      selectors:\n"
+		   "        - data: {contains: ['password=']}\n          direction: [write]\n"
+		   "          address: ['::1']\n          port: [8443]\n");
+	r = &s.v[0].rules[0];
+	assert_int_equal(kind_of(w), VG_PK_TLS);
+	assert_true(vg_policy_rule_match(r, VG_PK_TLS, &w->v, NULL));
+	assert_false(vg_policy_rule_match(r, VG_PK_TLS, &rd->v, NULL));	/* a read */
+	assert_false(vg_policy_rule_match(r, VG_PK_TLS, &other->v, NULL));
+	w->r.tls.dport = 443;
+	assert_false(vg_policy_rule_match(r, VG_PK_TLS, &w->v, NULL));	/* another port */
+	w->r.tls.dport = 8443;
+	w->r.tls.family = 0;		/* no socket found: the address is unknown */
+	assert_false(vg_policy_rule_match(r, VG_PK_TLS, &w->v, NULL));
+	w->r.tls.family = AF_INET6;
+	assert_string_equal(render("{tls.direction} {tls.len} '{tls.data}' to [{tls.daddr}]:{tls.dport}",
+				   w, &CTX), "write 16 'password=hunter2' to [::1]:8443");
+	vg_policy_set_release(&s);
+	free(w);
+	free(rd);
+	free(other);
+}
+
 static void test_message_ctx_from_the_policy_and_rule(void **state)
 {
 	struct vg_policy_set s;
@@ -2148,6 +2200,7 @@ int main(void)
 		cmocka_unit_test(test_message_every_template_field_renders),
 		cmocka_unit_test(test_uprobe_rule_guard_and_fields),
 		cmocka_unit_test(test_shell_rule_line_and_fields),
+		cmocka_unit_test(test_tls_rule_data_direction_peer),
 		cmocka_unit_test(test_message_ctx_from_the_policy_and_rule),
 	};
 
